@@ -1,0 +1,5 @@
+import sys
+
+from mbcore.cli import main
+
+sys.exit(main())

@@ -1,0 +1,64 @@
+"""aux_output — a main and an auxiliary output (seed 001).
+
+Headline tokens -> Embedding(10000, 512) -> LSTM(32); an auxiliary sigmoid
+head straight off the LSTM; five side features concatenated with the LSTM
+output -> three Dense(64, relu) -> the main sigmoid head. 5,200,610
+parameters at the seed's sizes. Loss weights: main 1.0, auxiliary 0.2.
+"""
+from dataclasses import dataclass
+
+from mbcore.graph import Graph
+from mbcore.lessons.common import (Lesson, batch_opt, epochs_opt, lr_opt, merge_opt,
+                                   optimizer_opt, samples_opt, seed_opt)
+from mbcore.recipe import simple_recipe
+from mbcore.settings import DATA, TRAINING, Settings, option
+from mbcore.tasks.headlines import FEATURES
+
+
+@dataclass(frozen=True)
+class AuxOutput(Settings):
+    lesson_id = "aux_output"
+    vocab: int = option(10000, "Vocabulary size", lo=100, hi=20000, step=100)
+    embed_dim: int = option(512, "Embedding width", lo=2, hi=512)
+    seq_len: int = option(100, "Headline length (tokens)", lo=5, hi=200, group=DATA)
+    lstm_units: int = option(32, "LSTM units", lo=2, hi=128)
+    dense_units: int = option(64, "Dense width after the merge", lo=2, hi=256)
+    dense_layers: int = option(3, "Dense layers after the merge", lo=1, hi=6)
+    merge: str = merge_opt(choices=("concatenate",))
+    aux_weight: float = option(0.2, "Auxiliary loss weight", lo=0.0, hi=2.0, step=0.05,
+                               group=TRAINING, help="0 switches the auxiliary supervision off.")
+    main_weight: float = option(1.0, "Main loss weight", lo=0.0, hi=2.0, step=0.05,
+                                group=TRAINING)
+    n_samples: int = samples_opt(1000, lo=100, hi=10000)
+    seed: int = seed_opt(0)
+    epochs: int = epochs_opt(10, hi=100)
+    batch_size: int = batch_opt(32)
+    optimizer: str = optimizer_opt("rmsprop")
+    learning_rate: float = lr_opt(0.001)
+
+
+def architecture(s: AuxOutput) -> Graph:
+    g = Graph()
+    tokens = g.input("headline_input", (s.seq_len,), dtype="int32", branch="words")
+    x = g.layer("embedding", "embedding", tokens, input_dim=s.vocab, output_dim=s.embed_dim)
+    lstm = g.layer("lstm", "lstm", x, units=s.lstm_units)
+    g.output(lstm, "aux_output", 1, "sigmoid")
+    side = g.input("side_input", (len(FEATURES),), branch="side")
+    x = g.stack(g.merge(s.merge, [lstm, side]), "main", [s.dense_units] * s.dense_layers)
+    main = g.output(x, "main_output", 1, "sigmoid")
+    g.outputs[:] = [main, "aux_output"]        # the seed lists the main output first
+    return g
+
+
+def recipe(s: AuxOutput):
+    outs = ("main_output", "aux_output")
+    return simple_recipe(s, {o: "binary_crossentropy" for o in outs},
+                         {o: ("accuracy",) for o in outs},
+                         {"main_output": s.main_weight, "aux_output": s.aux_weight})
+
+
+LESSON = Lesson(
+    id="aux_output", title="A main and an auxiliary output",
+    blurb="An auxiliary loss on the word pathway: does it help the headline model learn?",
+    seed_doc="001", settings_cls=AuxOutput, task="headlines", kind="classification",
+    architecture=architecture, recipe=recipe)

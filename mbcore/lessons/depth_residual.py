@@ -1,0 +1,65 @@
+"""depth_residual — depth and skip connections (seed 002, second half).
+
+Plain: Dense(10) from the input, ten more Dense(10), Dense(1): 12 layers,
+1,131 parameters, and it fails on sin(12πx). Residual: Dense(10), then twenty
+blocks of two Dense(10) whose output is merged with the block's input, then
+Dense(1): 42 layers, 23,631 parameters with concatenation, and it succeeds.
+"""
+from dataclasses import dataclass
+
+from mbcore.graph import Graph
+from mbcore.lessons.common import (Lesson, batch_opt, epochs_opt, lr_opt, merge_opt,
+                                   optimizer_opt, samples_opt, seed_opt)
+from mbcore.recipe import simple_recipe
+from mbcore.settings import DATA, Settings, option
+
+
+@dataclass(frozen=True)
+class DepthResidual(Settings):
+    lesson_id = "depth_residual"
+    residual: bool = option(True, "Skip connections",
+                            help="Off: the seed's plain 12-layer net. On: its residual net.")
+    blocks: int = option(20, "Residual blocks", lo=1, hi=40)
+    block_layers: int = option(2, "Layers per block", lo=1, hi=4)
+    merge: str = merge_opt(choices=("concatenate", "add"), label="Skip merge")
+    hidden: int = option(10, "Hidden layers (plain net)", lo=1, hi=60)
+    width: int = option(10, "Width", lo=2, hi=64)
+    frequency: float = option(12.0, "Target: sin(k·π·x), k =", lo=1.0, hi=24.0, step=1.0,
+                              group=DATA)
+    n_train: int = samples_opt(1000)
+    n_val: int = samples_opt(100, lo=10, hi=1000, label="Validation points")
+    seed: int = seed_opt(7)
+    epochs: int = epochs_opt(200)
+    batch_size: int = batch_opt(32)
+    optimizer: str = optimizer_opt("adam")
+    learning_rate: float = lr_opt(0.001)
+
+    def depth(self) -> int:
+        """Layers counted as the seed counts them (input and output included)."""
+        body = self.blocks * self.block_layers if self.residual else self.hidden
+        return body + 2
+
+
+def architecture(s: DepthResidual) -> Graph:
+    g = Graph()
+    x = g.layer("dense", "first_dense", g.input("x_input", (1,)), "trunk",
+                units=s.width, activation="relu")
+    if not s.residual:
+        x = g.stack(x, "hidden", [s.width] * s.hidden, branch="trunk")
+    for b in range(1, s.blocks + 1 if s.residual else 1):
+        skip = x
+        x = g.stack(x, f"block{b}", [s.width] * s.block_layers)
+        x = g.merge(s.merge, [skip, x], name=f"block{b}_skip_{s.merge}", branch=f"block{b}")
+    g.output(x, "y_output")
+    return g
+
+
+def recipe(s: DepthResidual):
+    return simple_recipe(s, {"y_output": "mse"}, {"y_output": ("mse",)})
+
+
+LESSON = Lesson(
+    id="depth_residual", title="Depth and skip connections",
+    blurb="A deep plain net fails on sin(12πx); the same depth with skip connections fits it.",
+    seed_doc="002", settings_cls=DepthResidual, task="sine", kind="regression",
+    architecture=architecture, recipe=recipe)

@@ -1,0 +1,55 @@
+"""mlp_shapes — a sequential MLP and its weight shapes (seed 003).
+
+Dense(64, relu), Dropout(0.5), Dense(64, relu), Dropout(0.5), Dense(10,
+softmax): 6,154 parameters. SGD with Nesterov momentum; the seed's `decay=`
+argument is gone from Keras 3 and becomes a learning-rate schedule.
+"""
+from dataclasses import dataclass
+
+from mbcore.graph import Graph
+from mbcore.lessons.common import Lesson, batch_opt, epochs_opt, lr_opt, optimizer_opt, \
+    samples_opt, seed_opt
+from mbcore.recipe import simple_recipe
+from mbcore.settings import DATA, TRAINING, Settings, option
+
+
+@dataclass(frozen=True)
+class MLPShapes(Settings):
+    lesson_id = "mlp_shapes"
+    units: int = option(64, "Hidden width", lo=1, hi=512)
+    hidden_layers: int = option(2, "Hidden layers", lo=1, hi=8)
+    dropout: float = option(0.5, "Dropout rate", lo=0.0, hi=0.9, step=0.05)
+    features: int = option(20, "Input features", lo=1, hi=1024, group=DATA)
+    classes: int = option(10, "Classes", lo=2, hi=100, group=DATA)
+    n_train: int = samples_opt(1000)
+    n_test: int = samples_opt(100, lo=10, hi=2000, label="Test samples")
+    seed: int = seed_opt(0)
+    epochs: int = epochs_opt(20, hi=500)
+    batch_size: int = batch_opt(128)
+    optimizer: str = optimizer_opt("sgd")
+    learning_rate: float = lr_opt(0.01)
+    momentum: float = option(0.9, "Momentum (SGD)", lo=0.0, hi=0.99, step=0.01, group=TRAINING)
+    nesterov: bool = option(True, "Nesterov momentum (SGD)", group=TRAINING)
+    decay: float = option(1e-6, "Learning-rate decay per step", lo=0.0, hi=0.1, group=TRAINING,
+                          help="Keras 1/2 had SGD(decay=...); Keras 3 uses InverseTimeDecay.")
+
+
+def architecture(s: MLPShapes) -> Graph:
+    g = Graph()
+    x = g.stack(g.input("features", (s.features,)), "hidden", [s.units] * s.hidden_layers,
+                dropout=s.dropout)
+    g.output(x, "class_output", s.classes, "softmax")
+    return g
+
+
+def recipe(s: MLPShapes):
+    return simple_recipe(s, {"class_output": "categorical_crossentropy"},
+                         {"class_output": ("accuracy",)},
+                         momentum=s.momentum, nesterov=s.nesterov, decay=s.decay)
+
+
+LESSON = Lesson(
+    id="mlp_shapes", title="An MLP and its weight shapes",
+    blurb="What shape is each weight matrix, and why does it not depend on the batch size?",
+    seed_doc="003", settings_cls=MLPShapes, task="random_mlp", kind="classification",
+    architecture=architecture, recipe=recipe)

@@ -1,0 +1,64 @@
+"""The command line: output for lecturers, one-line errors with exit code 2."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from mbcore.cli import main
+from mbcore.lessons import LESSONS
+
+
+def run(*args):
+    proc = subprocess.run([sys.executable, "-m", "mbcore", *args], capture_output=True, text=True)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def test_lessons_lists_every_registered_id(capsys):
+    assert main(["lessons"]) == 0
+    ids = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    assert ids == list(LESSONS) == ["two_branches", "merge_modes", "multi_io", "aux_output",
+                                     "depth_residual", "mlp_shapes", "multimodal"]
+
+
+@pytest.mark.parametrize("args,params", [
+    (["two_branches"], 50_890), (["aux_output"], 5_200_610), (["mlp_shapes"], 6_154),
+    (["depth_residual"], 23_631), (["depth_residual", "--set", "residual=false"], 1_131),
+    (["two_branches", "--set", "merge=add"], 50_570),
+])
+def test_summary_json(capsys, args, params):
+    assert main(["summary", *args, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["params"] == params
+    assert sum(layer["params"] for layer in out["layers"]) == params
+    assert {"name", "type", "output_shape", "params", "inbound"} <= set(out["layers"][0])
+    assert out["inputs"] and out["outputs"]
+
+
+def test_summary_text_shows_the_seed_table(capsys):
+    assert main(["summary", "aux_output"]) == 0
+    text = capsys.readouterr().out
+    assert "embedding (Embedding)" in text and "5,120,000" in text
+    assert "Total params: 5,200,610" in text
+
+
+def test_dot_command(capsys):
+    assert main(["dot", "multi_io", "--set", "merge=add"]) == 0
+    assert capsys.readouterr().out.startswith('digraph "multi_io"')
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["summary", "nope"], "unknown lesson 'nope'"),
+    (["summary", "two_branches", "--set", "colour=red"], "unknown setting 'colour'"),
+    (["summary", "two_branches", "--set", "merge=add", "--set", "left_units=16"],
+     "add needs branches of equal width; got 16 and 32"),
+    (["summary", "two_branches", "--set", "left_units=lots"], "left_units='lots'"),
+    (["dot", "depth_residual", "--set", "blocks=0"], "blocks=0 is not allowed"),
+    (["summary", "two_branches", "--set", "merge"], "not FIELD=VALUE"),
+    (["frobnicate"], "invalid choice"),
+])
+def test_bad_input_is_one_line_and_exit_2(args, needle):
+    code, out, err = run(*args)
+    assert code == 2
+    assert needle in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
