@@ -208,3 +208,17 @@ def test_dot_marks_merges_and_all_outputs():
     assert "merge: concatenate" in dot and "hexagon" in dot
     for out in ("main_output", "aux_output"):
         assert f'"{out}" [label=' in dot
+
+
+@pytest.mark.parametrize("lesson_id", LESSONS)
+def test_presets_are_valid_and_the_seed_configuration_comes_first(lesson_id):
+    lesson = get_lesson(lesson_id)
+    names = list(lesson.presets)
+    assert len(names) >= 2
+    assert lesson.preset(names[0]) == lesson.settings_cls()
+    for name in names[1:]:
+        s = lesson.preset(name)
+        assert s != lesson.settings_cls()
+        architecture(s)
+    with pytest.raises(SettingsError, match="unknown preset"):
+        lesson.preset("no such preset")

@@ -61,4 +61,11 @@ LESSON = Lesson(
     id="aux_output", title="A main and an auxiliary output",
     blurb="An auxiliary loss on the word pathway: does it help the headline model learn?",
     seed_doc="001", settings_cls=AuxOutput, task="headlines", kind="classification",
-    architecture=architecture, recipe=recipe)
+    architecture=architecture, recipe=recipe,
+    presets={
+        "seed (full size)": {},
+        "classroom size": {"embed_dim": 32, "seq_len": 30, "vocab": 2000, "n_samples": 2000,
+                           "epochs": 15},
+        "classroom, auxiliary off": {"embed_dim": 32, "seq_len": 30, "vocab": 2000,
+                                     "n_samples": 2000, "epochs": 15, "aux_weight": 0.0},
+    })

@@ -1,12 +1,12 @@
 """The Lesson record and the settings every lesson shares (training knobs, merge)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from mbcore.merges import MERGE_NAMES
 from mbcore.recipe import OPTIMIZERS
-from mbcore.settings import DATA, TRAINING, option
+from mbcore.settings import DATA, TRAINING, SettingsError, option
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,16 @@ class Lesson:
     kind: str                   # "regression" or "classification"
     architecture: Callable      # settings -> Graph
     recipe: Callable            # settings -> Recipe
+    # Named starting points, the seed's configuration first: name -> changes
+    # from the defaults. Pages offer them, links address them (?preset=name).
+    presets: dict = field(default_factory=dict)
+
+    def preset(self, name: str):
+        """The settings of a named preset; unknown names are a SettingsError."""
+        if name not in self.presets:
+            raise SettingsError(f"unknown preset {name!r} for {self.id}: use one of "
+                                f"{', '.join(self.presets)}")
+        return self.settings_cls(**self.presets[name])
 
 
 def merge_opt(default="concatenate", choices=MERGE_NAMES, label="Merge mode"):

@@ -34,4 +34,9 @@ LESSON = Lesson(
     id="merge_modes", title="Merge modes compared",
     blurb="Concatenate, add, multiply, dot and the rest, trained side by side on one task.",
     seed_doc="004", settings_cls=MergeModes, task="pairs", kind="classification",
-    architecture=two_branch_graph, recipe=classifier_recipe)
+    architecture=two_branch_graph, recipe=classifier_recipe,
+    presets={
+        "equal widths": {},
+        "unequal widths": {"left_units": 32, "right_units": 16},
+        "pure noise": {"data": "noise"},
+    })

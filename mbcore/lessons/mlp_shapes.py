@@ -52,4 +52,9 @@ LESSON = Lesson(
     id="mlp_shapes", title="An MLP and its weight shapes",
     blurb="What shape is each weight matrix, and why does it not depend on the batch size?",
     seed_doc="003", settings_cls=MLPShapes, task="random_mlp", kind="classification",
-    architecture=architecture, recipe=recipe)
+    architecture=architecture, recipe=recipe,
+    presets={
+        "seed": {},
+        "no dropout": {"dropout": 0.0},
+        "batch of 1": {"batch_size": 1, "epochs": 3},
+    })

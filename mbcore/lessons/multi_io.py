@@ -58,4 +58,11 @@ LESSON = Lesson(
     id="multi_io", title="Two inputs, two outputs",
     blurb="x and x² in, sin(2πx) and exp(x) out: one network, two losses, two loss weights.",
     seed_doc="002", settings_cls=MultiIO, task="curves", kind="regression",
-    architecture=architecture, recipe=recipe)
+    architecture=architecture, recipe=recipe,
+    presets={
+        "seed": {},
+        "x to both branches": {"same_input": True},
+        "sin weighted 10x": {"sin_weight": 10.0},
+        "exp switched off": {"exp_weight": 0.0},
+        "add instead of concatenate": {"merge": "add"},
+    })

@@ -70,4 +70,10 @@ LESSON = Lesson(
     id="multimodal", title="Image plus tag",
     blurb="A picture pathway and a word pathway: only together can they tell if the tag fits.",
     seed_doc="004", settings_cls=Multimodal, task="shapes", kind="classification",
-    architecture=architecture, recipe=recipe)
+    architecture=architecture, recipe=recipe,
+    presets={
+        "both branches": {},
+        "image only": {"branches": "image"},
+        "tag only": {"branches": "tag"},
+        "multiply merge": {"merge": "multiply"},
+    })

@@ -54,4 +54,10 @@ LESSON = Lesson(
     id="two_branches", title="Two inputs, one classifier",
     blurb="Two branches, each reading its own input, merged into one softmax classifier.",
     seed_doc="000", settings_cls=TwoBranches, task="pairs", kind="classification",
-    architecture=two_branch_graph, recipe=classifier_recipe)
+    architecture=two_branch_graph, recipe=classifier_recipe,
+    presets={
+        "seed": {},
+        "learnable data": {"data": "learnable"},
+        "learnable, add": {"data": "learnable", "merge": "add"},
+        "learnable, dot": {"data": "learnable", "merge": "dot"},
+    })
