@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test install bench clean
+.PHONY: run test install chromium bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,12 @@ install: $(VENV)/.installed
 run: install
 	$(PY) -m streamlit run app.py
 
-test: install
+# Debian's Chromium for the browser tests (tests/browser): apt-get install when
+# missing and root; otherwise a loud warning and pytest skips those tests.
+chromium:
+	@bash .ci/ensure-chromium
+
+test: install chromium
 	$(PY) -m pytest
 
 bench: install

@@ -1,0 +1,1 @@
+"""End-to-end tests of the running app in headless Chromium."""

@@ -1,0 +1,171 @@
+"""Helpers for the browser tests: the server process, and the waits and checks
+a Streamlit page needs in Playwright. Fixtures live in conftest.py."""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "artifacts"
+SCREENSHOTS = ARTIFACTS / "screenshots"
+SERVER_LOG = ARTIFACTS / "streamlit-server.log"
+CHROMIUM = os.environ.get("MB_CHROMIUM", "/usr/bin/chromium")
+# Without these Chromium stalls on refused connections in a sandbox with no internet.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+PROJECTOR = {"width": 1920, "height": 1080}
+LAPTOP = {"width": 1280, "height": 800}
+SIZES = {"projector": PROJECTOR, "laptop": LAPTOP}
+SERVER_START_TIMEOUT = 120      # seconds: importing Streamlit on a cold 2-core machine
+RENDER_TIMEOUT = 90_000         # ms: first render of a page may import TensorFlow
+
+
+# ---------------------------------------------------------------- the server
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def clean_env(home: str) -> dict:
+    """What the app sees: no inherited STREAMLIT_*, KERAS_*, TF_* or test variables."""
+    env = {k: os.environ[k] for k in ("PATH", "LANG", "LC_ALL", "TZ", "TMPDIR") if k in os.environ}
+    env.update(HOME=home, PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1")
+    return env
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, timeout: float) -> float:
+    """Poll /_stcore/health until it answers "ok"; returns the seconds it took."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {proc.returncode}; see {SERVER_LOG}")
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.status == 200 and r.read().strip() == b"ok":
+                    return time.monotonic() - start
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"streamlit not healthy after {timeout:.0f} s; see {SERVER_LOG}")
+
+
+def start_server(port: int, home: str, log):
+    """`streamlit run app.py` in its own process group (workers it spawns die with it)."""
+    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+           "--server.port", str(port), "--server.address", "127.0.0.1",
+           "--browser.gatherUsageStats", "false"]
+    return subprocess.Popen(cmd, cwd=ROOT, env=clean_env(home), stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    for sig, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def server_log() -> str:
+    return SERVER_LOG.read_text(errors="replace") if SERVER_LOG.exists() else ""
+
+
+class StPage:
+    """A Playwright page on the app, with the waits and checks Streamlit needs."""
+
+    def __init__(self, page, base_url: str):
+        self.page, self.base_url = page, base_url
+        self.console_errors: list[str] = []
+        page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
+        page.on("pageerror", lambda e: self.console_errors.append(str(e)))
+
+    def goto(self, path: str = "", timeout: float = RENDER_TIMEOUT):
+        self.page.goto(self.base_url + "/" + path.lstrip("/"), wait_until="domcontentloaded")
+        self.wait_idle(timeout)
+        return self
+
+    def wait_idle(self, timeout: float = RENDER_TIMEOUT):
+        """Connected, and the script has run to its end (not running, no rerun queued)."""
+        app = self.page.locator('[data-testid="stApp"]')
+        app.wait_for(state="attached", timeout=timeout)
+        self.page.wait_for_function(
+            """() => { const a = document.querySelector('[data-testid="stApp"]');
+                 return a && a.dataset.testConnectionState === 'CONNECTED'
+                          && a.dataset.testScriptState === 'notRunning'; }""",
+            timeout=timeout)
+        # Elements of the last run replace the stale ones in the next frame.
+        self.page.wait_for_timeout(300)
+
+    def exceptions(self) -> list[str]:
+        return [t.strip() for t in
+                self.page.locator('[data-testid="stException"]').all_inner_texts()]
+
+    def assert_no_exception(self):
+        boxes = self.exceptions()
+        assert not boxes, "Streamlit exception box on the page:\n" + "\n---\n".join(boxes)
+
+    def set_viewport(self, size: dict):
+        self.page.set_viewport_size(size)
+        self.page.wait_for_timeout(400)       # let Plotly and the layout settle
+
+    def horizontal_overflow(self) -> list[str]:
+        """Scroll containers that scroll sideways, and what sticks out of them."""
+        return self.page.evaluate(
+            """() => {
+              const out = [];
+              const boxes = [document.scrollingElement,
+                ...document.querySelectorAll('[data-testid="stAppViewContainer"],'
+                  + '[data-testid="stMain"],[data-testid="stMainBlockContainer"]')];
+              for (const el of boxes) {
+                if (el && el.scrollWidth > el.clientWidth + 1) {
+                  out.push(`${el.dataset.testid || el.tagName}: scrollWidth ${el.scrollWidth}`
+                           + ` > clientWidth ${el.clientWidth}`);
+                }
+              }
+              if (out.length) {
+                const vw = document.documentElement.clientWidth;
+                for (const el of document.querySelectorAll('[data-testid]')) {
+                  const r = el.getBoundingClientRect();
+                  if (r.width && r.right > vw + 1 && out.length < 12)
+                    out.push(`  sticks out: ${el.dataset.testid} right=${Math.round(r.right)}`);
+                }
+              }
+              return out;
+            }""")
+
+    def screenshot(self, name: str, size_name: str) -> list[Path]:
+        """What the room sees first (the viewport), and the whole page below it."""
+        size = SIZES[size_name]
+        self.set_viewport(size)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        first = SCREENSHOTS / f"{name}-{size_name}-{size['width']}x{size['height']}.png"
+        self.page.screenshot(path=str(first))
+        height = self.page.evaluate(
+            """() => { const m = document.querySelector('[data-testid="stMain"]');
+                 return Math.max(m ? m.scrollHeight : 0, document.documentElement.scrollHeight); }""")
+        full = SCREENSHOTS / f"{name}-{size_name}-full.png"
+        self.set_viewport({"width": size["width"], "height": min(max(height, size["height"]), 12000)})
+        self.page.screenshot(path=str(full))
+        self.set_viewport(size)
+        return [first, full]
+
+
+def number(text: str) -> int:
+    """'50,890' -> 50890."""
+    return int(re.sub(r"[,\s\u202f\u00a0]", "", text))
