@@ -70,6 +70,12 @@ def cmd_dot(args):
     print(to_dot(architecture(settings), title=lesson.id))
 
 
+def cmd_code(args):
+    from mbcore.export import script
+    _, settings = settings_from_args(args)
+    print(script(settings, epochs=args.epochs))
+
+
 def _with_settings(p):
     p.add_argument("lesson", help="lesson id (see `python -m mbcore lessons`)")
     p.add_argument("--set", action="append", metavar="FIELD=VALUE",
@@ -90,6 +96,8 @@ command("lessons", "list the lessons", cmd_lessons, lesson=False,
 command("summary", "the model summary of a lesson", cmd_summary,
         setup=lambda p: p.add_argument("--json", action="store_true"))
 command("dot", "the architecture as Graphviz DOT text", cmd_dot)
+command("code", "a runnable Keras 3 script for the lesson", cmd_code,
+        setup=lambda p: p.add_argument("--epochs", type=int, help="override the epochs"))
 
 
 def make_parser():

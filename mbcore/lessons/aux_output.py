@@ -57,11 +57,23 @@ def recipe(s: AuxOutput):
                          {"main_output": s.main_weight, "aux_output": s.aux_weight})
 
 
+def keras1_code(s) -> str:
+    """The seed's compile call: one loss string spread over two weighted outputs."""
+    return f"""# Keras 2: one loss string for both outputs, weights as a list.
+# Keras 3 refuses this (ValueError: loss_weights must match the number of losses):
+# give one loss per output instead, as the Keras 3 version does.
+model.compile(optimizer={s.optimizer!r}, loss='binary_crossentropy',
+              loss_weights=[{s.main_weight}, {s.aux_weight}])
+model.fit([headline_data, additional_data], [labels, labels],
+          epochs={s.epochs}, batch_size={s.batch_size})
+"""
+
+
 LESSON = Lesson(
     id="aux_output", title="A main and an auxiliary output",
     blurb="An auxiliary loss on the word pathway: does it help the headline model learn?",
     seed_doc="001", settings_cls=AuxOutput, task="headlines", kind="classification",
-    architecture=architecture, recipe=recipe,
+    architecture=architecture, recipe=recipe, keras1=keras1_code,
     presets={
         "seed (full size)": {},
         "classroom size": {"embed_dim": 32, "seq_len": 30, "vocab": 2000, "n_samples": 2000,

@@ -23,6 +23,9 @@ class Lesson:
     # Named starting points, the seed's configuration first: name -> changes
     # from the defaults. Pages offer them, links address them (?preset=name).
     presets: dict = field(default_factory=dict)
+    # settings -> the same model in the Keras 1/2 API the seed used, for lessons
+    # whose seed relies on calls Keras 3 removed or changed (None otherwise).
+    keras1: Callable | None = None
 
     def preset(self, name: str):
         """The settings of a named preset; unknown names are a SettingsError."""

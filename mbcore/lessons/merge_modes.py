@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from mbcore.lessons.common import (Lesson, batch_opt, epochs_opt, lr_opt, merge_opt,
                                    optimizer_opt, samples_opt, seed_opt)
-from mbcore.lessons.two_branches import ACTIVATIONS, classifier_recipe, two_branch_graph
+from mbcore.lessons.two_branches import (ACTIVATIONS, classifier_recipe, keras1_code,
+                                         two_branch_graph)
 from mbcore.settings import DATA, Settings, option
 
 
@@ -34,7 +35,7 @@ LESSON = Lesson(
     id="merge_modes", title="Merge modes compared",
     blurb="Concatenate, add, multiply, dot and the rest, trained side by side on one task.",
     seed_doc="004", settings_cls=MergeModes, task="pairs", kind="classification",
-    architecture=two_branch_graph, recipe=classifier_recipe,
+    architecture=two_branch_graph, recipe=classifier_recipe, keras1=keras1_code,
     presets={
         "equal widths": {},
         "unequal widths": {"left_units": 32, "right_units": 16},

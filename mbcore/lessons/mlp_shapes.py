@@ -48,11 +48,23 @@ def recipe(s: MLPShapes):
                          momentum=s.momentum, nesterov=s.nesterov, decay=s.decay)
 
 
+def keras1_code(s) -> str:
+    """The seed's optimizer: `lr=` and `decay=` are gone from Keras 3's SGD."""
+    return f"""# Keras 2 (Keras 3 renamed lr to learning_rate and dropped decay=;
+# the decay becomes keras.optimizers.schedules.InverseTimeDecay)
+from keras.optimizers import SGD
+sgd = SGD(lr={s.learning_rate}, decay={s.decay}, momentum={s.momentum}, nesterov={s.nesterov})
+model.compile(loss='categorical_crossentropy', optimizer=sgd, metrics=['accuracy'])
+model.fit(x_train, y_train, epochs={s.epochs}, batch_size={s.batch_size})
+score = model.evaluate(x_test, y_test, batch_size={s.batch_size})
+"""
+
+
 LESSON = Lesson(
     id="mlp_shapes", title="An MLP and its weight shapes",
     blurb="What shape is each weight matrix, and why does it not depend on the batch size?",
     seed_doc="003", settings_cls=MLPShapes, task="random_mlp", kind="classification",
-    architecture=architecture, recipe=recipe,
+    architecture=architecture, recipe=recipe, keras1=keras1_code,
     presets={
         "seed": {},
         "no dropout": {"dropout": 0.0},

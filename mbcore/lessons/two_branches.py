@@ -45,6 +45,29 @@ def two_branch_graph(s) -> Graph:
     return g
 
 
+def keras1_code(s) -> str:
+    """The seed's Sequential + Merge spelling; the Merge layer is gone in Keras 3."""
+    from mbcore.merges import get_merge
+    mode = get_merge(s.merge).keras1 or f"<no Keras 1 mode: {s.merge}>"
+    act = "" if s.activation == "linear" else f", activation={s.activation!r}"
+    return f"""# Keras 1/2 (removed in Keras 3: Merge, Sequential branches, nb_epoch)
+from keras.models import Sequential
+from keras.layers import Dense, Merge
+
+left_branch = Sequential()
+left_branch.add(Dense({s.left_units}, input_dim={s.features}{act}))
+right_branch = Sequential()
+right_branch.add(Dense({s.right_units}, input_dim={s.features}{act}))
+
+merged = Merge([left_branch, right_branch], mode={mode!r})
+model = Sequential()
+model.add(merged)
+model.add(Dense(10, activation='softmax'))
+model.compile(optimizer={s.optimizer!r}, loss='categorical_crossentropy', metrics=['accuracy'])
+model.fit([data_1, data_2], labels, nb_epoch={s.epochs}, batch_size={s.batch_size})
+"""
+
+
 def classifier_recipe(s):
     return simple_recipe(s, {"class_output": "categorical_crossentropy"},
                          {"class_output": ("accuracy",)})
@@ -54,7 +77,7 @@ LESSON = Lesson(
     id="two_branches", title="Two inputs, one classifier",
     blurb="Two branches, each reading its own input, merged into one softmax classifier.",
     seed_doc="000", settings_cls=TwoBranches, task="pairs", kind="classification",
-    architecture=two_branch_graph, recipe=classifier_recipe,
+    architecture=two_branch_graph, recipe=classifier_recipe, keras1=keras1_code,
     presets={
         "seed": {},
         "learnable data": {"data": "learnable"},

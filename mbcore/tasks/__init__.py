@@ -6,56 +6,28 @@ and the exported code never have to know which lesson they serve.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from mbcore.tasks import curves, headlines, pairs, random_mlp, shapes
+from mbcore.tasks.base import Dataset, one_hot
 
-import numpy as np
-
-
-@dataclass(frozen=True)
-class Dataset:
-    x_train: dict
-    y_train: dict
-    x_val: dict
-    y_val: dict
-    val_name: str = "validation"      # or "test"
-    info: dict = field(default_factory=dict)   # extras for plots and tables
-
-    @property
-    def n_train(self) -> int:
-        return len(next(iter(self.x_train.values())))
+TASKS = {
+    "pairs": pairs.make,
+    "curves": curves.make_two_curves,
+    "sine": curves.make_sine,
+    "headlines": headlines.make,
+    "random_mlp": random_mlp.make,
+    "shapes": shapes.make,
+}
 
 
-def one_hot(labels: np.ndarray, classes: int) -> np.ndarray:
-    return np.eye(classes, dtype="float32")[labels]
-
-
-def _registry():
-    from mbcore.tasks import curves, headlines, pairs, random_mlp, shapes
-    return {
-        "pairs": pairs.make,
-        "curves": curves.make_two_curves,
-        "sine": curves.make_sine,
-        "headlines": headlines.make,
-        "random_mlp": random_mlp.make,
-        "shapes": shapes.make,
-    }
-
-
-TASKS = None
-
-
-def task_names() -> tuple[str, ...]:
-    return tuple(_tasks())
-
-
-def _tasks():
-    global TASKS
-    if TASKS is None:
-        TASKS = _registry()
-    return TASKS
+def task_of(settings):
+    """The generator function a lesson's settings call for."""
+    from mbcore.lessons import lesson_of
+    return TASKS[lesson_of(settings).task]
 
 
 def make_data(settings) -> Dataset:
     """The lesson's data for these settings; the same seed gives the same bits."""
-    from mbcore.lessons import lesson_of
-    return _tasks()[lesson_of(settings).task](settings)
+    return task_of(settings)(settings)
+
+
+__all__ = ["TASKS", "Dataset", "make_data", "one_hot", "task_of"]

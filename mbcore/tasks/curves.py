@@ -5,7 +5,7 @@ from NumPy's legacy generator, as the seed notebook draws them (seed 7).
 """
 import numpy as np
 
-from mbcore.tasks import Dataset
+from mbcore.tasks.base import Dataset
 
 
 def _grid(settings):

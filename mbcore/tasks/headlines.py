@@ -8,7 +8,7 @@ only the words, so it can never match the main head, which sees both.
 """
 import numpy as np
 
-from mbcore.tasks import Dataset
+from mbcore.tasks.base import Dataset
 
 POSITIVE = ("breaking", "exclusive", "free", "secret", "puppies", "revealed", "shocking",
             "win", "viral", "leaked")

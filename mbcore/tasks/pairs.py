@@ -8,7 +8,7 @@ merged model can name the class.
 """
 import numpy as np
 
-from mbcore.tasks import Dataset, one_hot
+from mbcore.tasks.base import Dataset, one_hot
 
 ROWS, COLS = 5, 2
 CLASSES = ROWS * COLS

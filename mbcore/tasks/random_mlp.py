@@ -5,7 +5,7 @@ accuracy near 1/classes says so honestly.
 """
 import numpy as np
 
-from mbcore.tasks import Dataset, one_hot
+from mbcore.tasks.base import Dataset, one_hot
 
 
 def make(settings) -> Dataset:

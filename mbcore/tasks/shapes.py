@@ -6,7 +6,7 @@ that merges both pathways can answer.
 """
 import numpy as np
 
-from mbcore.tasks import Dataset
+from mbcore.tasks.base import Dataset
 
 SHAPES = ("circle", "square", "triangle", "cross")
 
