@@ -62,7 +62,7 @@ def start_server(port: int, home: str, log):
     """`streamlit run app.py` in its own process group (workers it spawns die with it)."""
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1",
-           "--browser.gatherUsageStats", "false"]
+           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     return subprocess.Popen(cmd, cwd=ROOT, env=clean_env(home), stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True)
 
