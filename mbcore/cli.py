@@ -33,9 +33,9 @@ def settings_from_args(args):
 
 
 def _fields_help() -> str:
-    from mbcore.lessons import LESSONS
+    from mbcore.lessons import ALL_LESSONS
     out = ["settings per lesson (--set FIELD=VALUE):"]
-    for lesson in LESSONS.values():
+    for lesson in ALL_LESSONS.values():
         out.append(f"  {lesson.id}:")
         out += [f"    {s.name}={s.to_text(s.default)}  ({s.allowed()}) {s.label}"
                 for s in specs(lesson.settings_cls)]

@@ -6,7 +6,7 @@ import pydot
 import pytest
 
 from mbcore.builder import architecture, build_model
-from mbcore.lessons import LESSONS, get_lesson
+from mbcore.lessons import ALL_LESSONS, LESSONS, get_lesson
 from mbcore.merges import MERGE_NAMES, MergeError
 from mbcore.settings import SettingsError
 from mbcore.summary import summary_rows
@@ -47,7 +47,11 @@ VARIANTS = [
     ("depth_residual", {"merge": "add", "blocks": 3}),
     ("mlp_shapes", {"hidden_layers": 3, "units": 7, "classes": 4}),
     ("multimodal", {"branches": "image"}), ("multimodal", {"merge": "add", "kernel": 5}),
-] + [(lid, {}) for lid in LESSONS]
+    ("build_your_own", {"inputs": 4, "input_4": "powers of x", "branch_4_layers": 0}),
+    ("build_your_own", {"inputs": 1, "outputs": 1, "branch_1_type": "dense + dropout"}),
+    ("build_your_own", {"output_2_target": "x > 0.5 (yes/no)",
+                        "output_2_loss": "binary_crossentropy"}),
+] + [(lid, {}) for lid in ALL_LESSONS]
 
 
 @pytest.mark.parametrize("lesson_id,changes", VARIANTS)
@@ -130,7 +134,7 @@ def test_settings_are_hashable_and_frozen():
         s.epochs = 3
 
 
-@pytest.mark.parametrize("lesson_id", LESSONS)
+@pytest.mark.parametrize("lesson_id", ALL_LESSONS)
 def test_data_is_deterministic_per_seed_and_fits_the_model(lesson_id):
     lesson = get_lesson(lesson_id)
     small = {"n_samples": 120} if "n_samples" in lesson.settings_cls.__dataclass_fields__ else {}
@@ -189,7 +193,7 @@ def test_multimodal_label_is_independent_of_each_input_alone():
     assert np.mean(y == (tags == shapes)) == 1.0
 
 
-@pytest.mark.parametrize("lesson_id", LESSONS)
+@pytest.mark.parametrize("lesson_id", ALL_LESSONS)
 def test_dot_has_one_node_per_layer_and_an_edge_per_connection(lesson_id):
     from mbcore.diagram import to_dot
     graph = architecture(get_lesson(lesson_id).settings_cls())
@@ -210,7 +214,7 @@ def test_dot_marks_merges_and_all_outputs():
         assert f'"{out}" [label=' in dot
 
 
-@pytest.mark.parametrize("lesson_id", LESSONS)
+@pytest.mark.parametrize("lesson_id", ALL_LESSONS)
 def test_presets_are_valid_and_the_seed_configuration_comes_first(lesson_id):
     lesson = get_lesson(lesson_id)
     names = list(lesson.presets)
@@ -222,3 +226,16 @@ def test_presets_are_valid_and_the_seed_configuration_comes_first(lesson_id):
         architecture(s)
     with pytest.raises(SettingsError, match="unknown preset"):
         lesson.preset("no such preset")
+
+
+def test_build_your_own_enforces_its_rules():
+    with pytest.raises(MergeError, match="add needs branches of equal width; got 16 and 8"):
+        architecture(settings("build_your_own", merge="add", branch_2_width=8))
+    with pytest.raises(SettingsError, match="needs a yes/no target"):
+        settings("build_your_own", output_1_loss="binary_crossentropy")
+    one = architecture(settings("build_your_own", inputs=1, outputs=1))
+    assert one.inputs == ["input_1"] and one.outputs == ["output_1"]
+    assert not any(n.op == "merge" for n in one.nodes)
+    # a branch with no layers hands its raw features to the merge
+    g = architecture(settings("build_your_own", input_2="powers of x", branch_2_layers=0))
+    assert g["merge_concatenate"].shape == (16 + 4,)

@@ -8,7 +8,7 @@ import pytest
 
 from mbcore.builder import architecture
 from mbcore.export import script
-from mbcore.lessons import LESSONS, get_lesson
+from mbcore.lessons import ALL_LESSONS, get_lesson
 
 SMALL = {"n_samples": 200, "n_train": 200}
 
@@ -20,10 +20,10 @@ def small_settings(lesson_id, **changes):
 
 
 def test_every_exported_script_runs_alone_and_reproduces_the_parameter_count(tmp_path):
-    """All seven scripts, one after the other in ONE fresh interpreter (TensorFlow is
+    """Every lesson's script (and the build-your-own page's), one after the other in ONE fresh interpreter (TensorFlow is
     imported once), from an empty folder where mbcore cannot be imported."""
     expected = {}
-    for lesson_id in LESSONS:
+    for lesson_id in ALL_LESSONS:
         s = small_settings(lesson_id)
         (tmp_path / f"{lesson_id}.py").write_text(script(s, epochs=1))
         expected[lesson_id] = architecture(s).params
@@ -31,7 +31,7 @@ def test_every_exported_script_runs_alone_and_reproduces_the_parameter_count(tmp
     driver.write_text(
         "import runpy, sys\n"
         "assert 'mbcore' not in sys.modules\n"
-        f"for name in {list(LESSONS)!r}:\n"
+        f"for name in {list(ALL_LESSONS)!r}:\n"
         "    print('=== ' + name, flush=True)\n"
         "    runpy.run_path(name + '.py', run_name='__main__')\n"
         "    assert 'mbcore' not in sys.modules\n")
@@ -41,7 +41,7 @@ def test_every_exported_script_runs_alone_and_reproduces_the_parameter_count(tmp
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     parts = dict(re.findall(r"^=== (\w+)\n(.*?)(?=^=== |\Z)", proc.stdout, re.M | re.S))
-    assert set(parts) == set(LESSONS)
+    assert set(parts) == set(ALL_LESSONS)
     for lesson_id, out in parts.items():
         total = re.search(r"Total params: ([\d,]+)", out)
         assert total and int(total.group(1).replace(",", "")) == expected[lesson_id], lesson_id

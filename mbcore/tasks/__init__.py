@@ -6,7 +6,7 @@ and the exported code never have to know which lesson they serve.
 """
 from __future__ import annotations
 
-from mbcore.tasks import curves, headlines, pairs, random_mlp, shapes
+from mbcore.tasks import curves, headlines, pairs, playground, random_mlp, shapes
 from mbcore.tasks.base import Dataset, one_hot
 
 TASKS = {
@@ -16,6 +16,7 @@ TASKS = {
     "headlines": headlines.make,
     "random_mlp": random_mlp.make,
     "shapes": shapes.make,
+    "playground": playground.make,
 }
 
 

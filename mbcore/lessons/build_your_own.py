@@ -1,0 +1,113 @@
+"""build_your_own — a free-form multi-branch network on toy data.
+
+One to four inputs, each a feature set of the same hidden x, each with its own
+branch of layers; a merge; a shared trunk; one or two outputs, each with its
+own loss and loss weight. The settings are flat fields (input_2, branch_2_width,
+output_1_loss ...) so that they travel in a URL like every other lesson's.
+"""
+from dataclasses import make_dataclass
+
+from mbcore.graph import Graph
+from mbcore.lessons.common import (Lesson, batch_opt, epochs_opt, lr_opt, merge_opt,
+                                   optimizer_opt, samples_opt, seed_opt)
+from mbcore.recipe import simple_recipe
+from mbcore.settings import DATA, TRAINING, Settings, SettingsError, option
+from mbcore.tasks.playground import FEATURE_SETS, TARGETS
+
+MAX_INPUTS, MAX_OUTPUTS = 4, 2
+LAYER_TYPES = ("dense", "dense + dropout")
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
+LOSSES = ("mse", "mae", "huber", "binary_crossentropy")
+DROPOUT = 0.2
+_DEFAULT_FEATURES = ("x", "x squared", "sin and cos", "noisy x")
+_DEFAULT_TARGETS = ("sin(2πx)", "exp(x)")
+
+
+def _fields():
+    yield "inputs", int, option(2, "Number of inputs", lo=1, hi=MAX_INPUTS)
+    for i in range(1, MAX_INPUTS + 1):
+        yield f"input_{i}", str, option(_DEFAULT_FEATURES[i - 1], f"Input {i}: features",
+                                        choices=tuple(FEATURE_SETS), group=DATA)
+        yield f"branch_{i}_layers", int, option(2, f"Branch {i}: layers", lo=0, hi=6)
+        yield f"branch_{i}_type", str, option("dense", f"Branch {i}: layer type",
+                                              choices=LAYER_TYPES)
+        yield f"branch_{i}_width", int, option(16, f"Branch {i}: width", lo=1, hi=128)
+        yield f"branch_{i}_activation", str, option("relu", f"Branch {i}: activation",
+                                                    choices=ACTIVATIONS)
+    yield "merge", str, merge_opt()
+    yield "trunk_layers", int, option(1, "Layers after the merge", lo=0, hi=6)
+    yield "trunk_width", int, option(16, "Width after the merge", lo=1, hi=128)
+    yield "outputs", int, option(2, "Number of outputs", lo=1, hi=MAX_OUTPUTS)
+    for j in range(1, MAX_OUTPUTS + 1):
+        yield f"output_{j}_target", str, option(_DEFAULT_TARGETS[j - 1], f"Output {j}: target",
+                                                choices=tuple(TARGETS), group=DATA)
+        yield f"output_{j}_loss", str, option("mse", f"Output {j}: loss", choices=LOSSES,
+                                              group=TRAINING)
+        yield f"output_{j}_weight", float, option(1.0, f"Output {j}: loss weight", lo=0.0,
+                                                  hi=10.0, step=0.1, group=TRAINING)
+    yield "n_samples", int, samples_opt(1000)
+    yield "seed", int, seed_opt(0)
+    yield "epochs", int, epochs_opt(100, hi=500)
+    yield "batch_size", int, batch_opt(32)
+    yield "optimizer", str, optimizer_opt("adam")
+    yield "learning_rate", float, lr_opt(0.003)
+
+
+def _check(s) -> None:
+    """A yes/no target and binary cross-entropy belong together."""
+    for j in range(1, s.outputs + 1):
+        yes_no = TARGETS[s.target(j)][1]
+        bce = getattr(s, f"output_{j}_loss") == "binary_crossentropy"
+        if bce and not yes_no:
+            raise SettingsError(f"output_{j}_loss=binary_crossentropy needs a yes/no target; "
+                                f"{s.target(j)!r} is a number: use mse, mae or huber")
+
+
+BuildYourOwn = make_dataclass(
+    "BuildYourOwn", list(_fields()), bases=(Settings,), frozen=True,
+    namespace={"lesson_id": "build_your_own", "check": _check,
+               "feature_set": lambda s, i: getattr(s, f"input_{i}"),
+               "target": lambda s, j: getattr(s, f"output_{j}_target"),
+               "__module__": __name__})
+
+
+def architecture(s) -> Graph:
+    from mbcore.tasks.playground import feature_width
+    g, ends = Graph(), []
+    for i in range(1, s.inputs + 1):
+        x = g.input(f"input_{i}", (feature_width(s.feature_set(i)),), branch=f"branch_{i}")
+        act = getattr(s, f"branch_{i}_activation")
+        dropout = DROPOUT if getattr(s, f"branch_{i}_type") == "dense + dropout" else 0.0
+        ends.append(g.stack(x, f"branch_{i}", [getattr(s, f"branch_{i}_width")] *
+                            getattr(s, f"branch_{i}_layers"),
+                            None if act == "linear" else act, dropout=dropout))
+    x = g.merge(s.merge, ends) if len(ends) > 1 else ends[0]
+    x = g.stack(x, "trunk", [s.trunk_width] * s.trunk_layers)
+    for j in range(1, s.outputs + 1):
+        bce = getattr(s, f"output_{j}_loss") == "binary_crossentropy"
+        g.output(x, f"output_{j}", 1, "sigmoid" if bce else None)
+    return g
+
+
+def recipe(s):
+    outs = [f"output_{j}" for j in range(1, s.outputs + 1)]
+    losses = {o: getattr(s, f"{o}_loss") for o in outs}
+    return simple_recipe(
+        s, losses, {o: ("accuracy",) if losses[o] == "binary_crossentropy" else ("mse",)
+                    for o in outs},
+        {o: getattr(s, f"{o}_weight") for o in outs})
+
+
+LESSON = Lesson(
+    id="build_your_own", title="Build your own",
+    blurb="Up to four inputs, a branch each, any merge, one or two outputs: design and train.",
+    seed_doc="", settings_cls=BuildYourOwn, task="playground", kind="regression",
+    architecture=architecture, recipe=recipe,
+    presets={
+        "two inputs, two outputs": {},
+        "one input, one output": {"inputs": 1, "outputs": 1},
+        "four inputs, add": {"inputs": 4, "merge": "add", **{f"branch_{i}_layers": 1
+                                                             for i in range(1, 5)}},
+        "a yes/no output": {"output_2_target": "x > 0.5 (yes/no)",
+                            "output_2_loss": "binary_crossentropy"},
+    })
