@@ -9,6 +9,7 @@ import argparse
 import json
 import sys
 
+from mbcore import train_cli
 from mbcore.settings import SettingsError, from_strings, parse_assignments, specs
 
 EXIT_BAD_INPUT = 2
@@ -98,6 +99,10 @@ command("summary", "the model summary of a lesson", cmd_summary,
 command("dot", "the architecture as Graphviz DOT text", cmd_dot)
 command("code", "a runnable Keras 3 script for the lesson", cmd_code,
         setup=lambda p: p.add_argument("--epochs", type=int, help="override the epochs"))
+command("train", "train a lesson's model (progress on stderr)", train_cli.cmd_train,
+        setup=train_cli.train_setup)
+command("bench", "time plain Keras fit against the fast trainer", train_cli.cmd_bench,
+        setup=train_cli.bench_setup, lesson=False)
 
 
 def make_parser():

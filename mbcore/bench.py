@@ -1,0 +1,87 @@
+"""Speed evidence: plain Keras ``fit`` against the fast trainer.
+
+Both run in this one process on the same model (same seed, so the same
+initial weights), data, optimizer, batch size and epochs.  The times are
+wall-clock and include tracing/compiling, as a user would feel them.
+"""
+
+from __future__ import annotations
+
+import time
+
+# name -> (lesson id, settings changes, epochs)
+CASES = {
+    "multi_io": ("multi_io", {}, 300),
+    "depth_residual/residual": ("depth_residual", {"residual": True}, 200),
+    "depth_residual/plain": ("depth_residual", {"residual": False}, 200),
+}
+
+
+def _single(d: dict):
+    """Keras fit wants a bare array, not a one-key dict, for a lone input/output."""
+    return next(iter(d.values())) if len(d) == 1 else d
+
+
+def plain_fit(settings, epochs: int) -> dict:
+    """Train with model.compile + model.fit exactly as the lesson would."""
+    from mbcore.builder import build_model
+    from mbcore.recipe import make_optimizer, recipe_for
+    from mbcore.tasks import make_data
+    recipe, data = recipe_for(settings), make_data(settings)
+    t0 = time.perf_counter()
+    model = build_model(settings)
+    single = len(recipe.losses) == 1
+    model.compile(optimizer=make_optimizer(recipe),
+                  loss=_single(recipe.losses) if single else recipe.losses,
+                  loss_weights=None if single else recipe.loss_weights,
+                  metrics=list(_single(recipe.metrics)) if single else
+                  {k: list(v) for k, v in recipe.metrics.items()})
+    hist = model.fit(_single(data.x_train), _single(data.y_train), batch_size=recipe.batch_size,
+                     epochs=epochs, shuffle=True, verbose=0,
+                     validation_data=(_single(data.x_val), _single(data.y_val))).history
+    return {"seconds": time.perf_counter() - t0, "loss": hist["loss"][-1],
+            "val_loss": hist["val_loss"][-1]}
+
+
+def fast_fit(settings, epochs: int) -> dict:
+    """Train the same model with the trainer (a fresh trace, no cache)."""
+    from mbcore.train_run import train_settings
+    res = train_settings(settings, epochs)
+    return {"seconds": res["seconds"] + res["setup_seconds"], "loss": res["history"]["loss"][-1],
+            "val_loss": res["history"]["val_loss"][-1],
+            "callback_share": res["callback_seconds"] / max(res["seconds"], 1e-9)}
+
+
+def run_case(name: str, epoch_scale: float = 1.0) -> dict:
+    from mbcore.lessons import get_lesson
+    lesson_id, changes, epochs = CASES[name]
+    epochs = max(1, round(epochs * epoch_scale))
+    settings = get_lesson(lesson_id).settings_cls(**changes)
+    fit = plain_fit(settings, epochs)
+    fast = fast_fit(settings, epochs)
+    return {"case": name, "epochs": epochs, "fit_seconds": fit["seconds"],
+            "trainer_seconds": fast["seconds"], "ratio": fast["seconds"] / fit["seconds"],
+            "fit_loss": fit["loss"], "trainer_loss": fast["loss"],
+            "fit_val_loss": fit["val_loss"], "trainer_val_loss": fast["val_loss"],
+            "callback_share": fast["callback_share"]}
+
+
+def format_row(r: dict) -> str:
+    return (f"{r['case']:26} {r['epochs']:4d} ep  fit {r['fit_seconds']:6.1f}s  "
+            f"trainer {r['trainer_seconds']:5.1f}s  ratio {r['ratio']:.3f}  "
+            f"loss fit {r['fit_loss']:.4g} / trainer {r['trainer_loss']:.4g}  "
+            f"val {r['fit_val_loss']:.4g} / {r['trainer_val_loss']:.4g}  "
+            f"callbacks {100 * r['callback_share']:.2f}%")
+
+
+def run(cases=None, epoch_scale: float = 1.0, report=None) -> list[dict]:
+    """Run the named cases (all by default); `report(row)` hears each result."""
+    from mbcore.train_run import configure_tf
+    configure_tf()
+    rows = []
+    for name in cases or CASES:
+        row = run_case(name, epoch_scale)
+        rows.append(row)
+        if report:
+            report(row)
+    return rows

@@ -1,0 +1,75 @@
+"""The `train` and `bench` commands of `python -m mbcore` (registered in cli.py).
+
+Kept apart so the command line stays importable without TensorFlow: the
+heavy modules load only when one of these commands actually runs.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from mbcore.settings import SettingsError
+
+
+def train_setup(p):
+    p.add_argument("--epochs", type=int, help="train this many epochs (default: the lesson's)")
+    p.add_argument("--seed", type=int, help="random seed (data, weights, shuffling)")
+    p.add_argument("--json", action="store_true",
+                   help="print the result as JSON instead of progress lines")
+
+
+def bench_setup(p):
+    from mbcore.bench import CASES
+    p.add_argument("--json", action="store_true", help="print the rows as JSON")
+    p.add_argument("--case", action="append", choices=list(CASES),
+                   help="run only this case; repeat for more")
+    p.add_argument("--scale", type=float, default=1.0,
+                   help="multiply every case's epochs (e.g. 0.1 for a quick look)")
+
+
+def _progress_line(p: dict) -> str:
+    shown = {"loss": p["train"].get("loss"), "val_loss": p["val"].get("loss")}
+    parts = [f"epoch {p['epoch']}/{p['epochs']}"]
+    parts += [f"{k} {v:.4g}" for k, v in shown.items() if v is not None]
+    parts.append(f"({p['seconds']:.1f}s)")
+    return "  ".join(parts)
+
+
+def cmd_train(args):
+    from mbcore.cli import settings_from_args
+    _, settings = settings_from_args(args)
+    if args.epochs is not None and args.epochs < 1:
+        raise SettingsError("--epochs must be at least 1")
+    from mbcore.train_run import configure_tf, train_settings
+    configure_tf()
+
+    def report(p):
+        if p["rows"] and not args.json:
+            print(_progress_line(p), file=sys.stderr, flush=True)
+
+    try:
+        result = train_settings(settings, args.epochs, on_progress=report)
+    except ValueError as err:  # e.g. a recipe the trainer cannot run
+        raise SettingsError(str(err)) from None
+    if result["message"]:
+        print(result["message"], file=sys.stderr)
+    if args.json:
+        plain = {k: v for k, v in result.items() if not isinstance(v, bytes)}
+        print(json.dumps(plain))
+    else:
+        finals = "  ".join(f"{k} {v:.4g}" for k, v in result["final"].items())
+        print(f"{result['status']} after {result['epoch']} epochs in "
+              f"{result['seconds']:.1f}s  {finals}")
+    return 1 if result["status"] == "diverged" else 0
+
+
+def cmd_bench(args):
+    from mbcore.bench import format_row, run
+    report = None if args.json else (lambda row: print(format_row(row), flush=True))
+    if args.scale <= 0:
+        raise SettingsError("--scale must be positive")
+    rows = run(args.case, args.scale, report)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    return 0

@@ -1,0 +1,180 @@
+"""Training one lesson end to end: settings -> model, data, recipe -> Trainer
+-> a result made of plain data (no Keras objects), for the CLI and workers.
+
+A worker keeps a few traced trainers in a TrainerCache: when a new job
+differs only in seed, learning rate or epochs, the compiled training
+function is reused and only the variables are reset, which saves the trace
+(seconds) and the memory each traced function leaks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import os
+import time
+from collections import OrderedDict
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+
+THREADS_ENV = "MBCORE_TF_THREADS"
+
+
+def configure_tf(threads: int | None = None):
+    """Quiet TensorFlow and pin its thread pools before it starts.
+
+    One thread is the default: these models are too small to gain from
+    splitting an op, and two workers then share the two cores cleanly.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import tensorflow as tf
+    tf.get_logger().setLevel("ERROR")
+    n = int(threads or os.environ.get(THREADS_ENV, 1))
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(n)
+        tf.config.threading.set_inter_op_parallelism_threads(n)
+    except RuntimeError:  # the runtime already started; keep its settings
+        pass
+
+
+def weights_bytes(model) -> bytes:
+    """The model's weights as .npz bytes, in model.get_weights() order."""
+    buf = io.BytesIO()
+    np.savez(buf, *model.get_weights())
+    return buf.getvalue()
+
+
+def load_weights_bytes(model, blob: bytes):
+    """Put weights_bytes() back into a model built from the same settings."""
+    with np.load(io.BytesIO(blob)) as z:
+        model.set_weights([z[f"arr_{i}"] for i in range(len(z.files))])
+
+
+def _cache_key(settings, recipe):
+    """Settings that force a new trace; seed, epochs and a constant rate don't."""
+    free = {"seed", "epochs"} | (set() if recipe.decay else {"learning_rate"})
+    # (a decay schedule bakes its starting rate into the trace)
+    return (type(settings),) + tuple((f.name, getattr(settings, f.name))
+                                     for f in dataclasses.fields(settings) if f.name not in free)
+
+
+def _reset_trainer(trainer, model, data, recipe):
+    """Give a cached trainer the fresh weights, data and rate of a new job."""
+    for target, source in zip(trainer.model.variables, model.variables):
+        target.assign(source)
+    opt = trainer.optimizer
+    lr_var = getattr(opt, "_learning_rate", None)
+    for v in opt.variables:
+        if v is lr_var:
+            v.assign(recipe.learning_rate)
+        else:
+            v.assign(np.zeros(v.shape, v.dtype))
+    for v in trainer.step.extra_variables():
+        v.assign(np.zeros(v.shape, v.dtype.as_numpy_dtype))
+    trainer.load_data(data)
+    trainer.reset(seed=recipe.seed)
+
+
+class TrainerCache:
+    """A few traced trainers, least recently used dropped first."""
+
+    def __init__(self, size: int = 3):
+        self.size = size
+        self._items: OrderedDict = OrderedDict()
+        self.hits = 0
+
+    def get(self, settings):
+        """(trainer, data, recipe) for these settings, reset to a fresh start."""
+        from mbcore.builder import build_model
+        from mbcore.recipe import recipe_for
+        from mbcore.tasks import make_data
+        recipe, data = recipe_for(settings), make_data(settings)
+        model = build_model(settings)
+        key = _cache_key(settings, recipe) if self.size else None
+        trainer = self._items.get(key) if key is not None else None
+        if trainer is not None and trainer.data_fits(data):
+            self._items.move_to_end(key)
+            _reset_trainer(trainer, model, data, recipe)
+            self.hits += 1
+            return trainer, data, recipe
+        trainer = new_trainer(model, data, recipe)
+        if key is not None:
+            self._items[key] = trainer
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return trainer, data, recipe
+
+
+def new_trainer(model, data, recipe):
+    from mbcore.recipe import make_optimizer
+    from mbcore.trainer import Trainer
+    return Trainer(model, data, recipe, make_optimizer(recipe))
+
+
+def _final_metrics(trainer, kind: str) -> dict:
+    """Last validation metrics, plus the headline number the lesson kind uses."""
+    final = trainer.final_metrics()
+    if not final:
+        return final
+    wanted = "mse" if kind == "regression" else "accuracy"
+    if f"val_{wanted}" not in final:
+        per_output = [v for k, v in final.items() if k.endswith("_" + wanted)]
+        if per_output:
+            # total MSE sums the outputs; accuracy is the first (main) output's
+            final[f"val_{wanted}"] = sum(per_output) if wanted == "mse" else per_output[0]
+    return final
+
+
+def train_settings(settings, epochs: int | None = None, *, on_progress=None,
+                   should_stop=None, resume: bytes | None = None, cache=None,
+                   on_trainer=None) -> dict:
+    """Train a lesson's model for these settings and return plain result data.
+
+    `resume` is the `state` of an earlier (stopped) result with the same
+    settings; training then continues from its epoch.  `on_trainer` receives
+    the trainer before training starts (a worker uses it to wire stop
+    requests to `Trainer.request_stop`).
+    """
+    from mbcore.lessons import lesson_of
+    lesson = lesson_of(settings)
+    t0 = time.perf_counter()
+    trainer, data, recipe = (cache or TrainerCache(0)).get(settings)
+    if resume is not None:
+        trainer.set_state(resume)
+    target = int(epochs if epochs is not None else recipe.epochs)
+    setup = time.perf_counter() - t0
+    if on_trainer is not None:
+        on_trainer(trainer)
+    status = trainer.fit(target, on_progress=on_progress, should_stop=should_stop)
+    preds = trainer.predict()
+    return {
+        "lesson": lesson.id, "kind": lesson.kind, "status": status,
+        "message": trainer.message, "epoch": trainer.epoch, "epochs": target,
+        "seconds": trainer.train_seconds, "setup_seconds": setup,
+        "callback_seconds": trainer.callback_seconds,
+        "history": trainer.history, "final": _final_metrics(trainer, lesson.kind),
+        "val_name": data.val_name,
+        "predictions": {k: v.tolist() for k, v in preds.items()},
+        "weights": weights_bytes(trainer.model), "state": trainer.get_state(),
+    }
+
+
+def run_train_job(job, emit, stop, worker_state: dict) -> dict:
+    """Worker side of a jobs.TrainJob: train, streaming progress events.
+
+    `stop` is a jobs.StopSignal; it is wired to the trainer's in-graph stop
+    flag so a cancel takes effect after the current epoch, not the chunk.
+    """
+    if "cache" not in worker_state:
+        configure_tf()
+        worker_state["cache"] = TrainerCache()
+
+    def progress(p):
+        emit({"type": "progress", **p})
+
+    return train_settings(job.settings, job.epochs, on_progress=progress,
+                          should_stop=stop.is_set, resume=job.resume,
+                          cache=worker_state["cache"],
+                          on_trainer=lambda tr: stop.on_set(tr.request_stop))

@@ -1,0 +1,339 @@
+"""A fast, live replacement for ``model.fit`` on small CPU models.
+
+Why: Keras's ``fit`` spends almost all of a small model's time on per-step
+framework overhead.  Here several whole epochs run inside one traced
+``tf.function`` (batches in a graph while-loop, data held as variables,
+fused optimizer kernels), while keeping fit's semantics: same batch size,
+a fresh shuffle each epoch, a last partial batch, dropout only in training,
+validation after every epoch.  Each call is sized so the caller hears about
+progress a few times per second.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from mbcore import train_ops  # noqa: E402
+
+MAX_CHUNK = 64          # most epochs per compiled call (size of the row buffer)
+REFRESH_SECONDS = 0.25  # aim: hand back progress about four times a second
+
+OK, STOPPED, DIVERGED = 0, 1, 2
+
+
+def _field(data, name):
+    return data[name] if isinstance(data, dict) else getattr(data, name)
+
+
+def _names(tensors):
+    return [t.name.split(":")[0] for t in tensors]
+
+
+class Trainer:
+    """Trains one Keras model on dict data with a recipe's optimizer/losses.
+
+    ``fit(total_epochs)`` may be called again after a stop to resume; the
+    shuffle of epoch *e* depends only on (seed, e), so a stopped-and-resumed
+    run follows the same curve as an uninterrupted one.
+    """
+
+    def __init__(self, model, data, recipe, optimizer, *, fused=True,
+                 refresh_seconds=REFRESH_SECONDS, max_chunk=MAX_CHUNK):
+        self.model = model
+        self.batch_size = int(recipe.batch_size)
+        self.seed = int(recipe.seed)
+        self.refresh_seconds = refresh_seconds
+        self.max_chunk = max_chunk
+        self.input_names = list(model.input_names) if hasattr(model, "input_names") \
+            else _names(model.inputs)
+        self.output_names = list(model.output_names)
+        self._set_up_data(data)
+        self._set_up_outputs(recipe)
+        self.step = train_ops.OptimizerStep(optimizer, model.trainable_variables, fused)
+        self.optimizer = optimizer
+        self._state_vars = [train_ops.tf_var(v) for v in
+                            list(model.variables) + list(optimizer.variables)]
+        self._state_vars += self.step.extra_variables()
+        self._read_state = tf.function(
+            lambda: [tf.identity(v.read_value()) for v in self._state_vars], autograph=False)
+        self._traced = False
+        self._stop = tf.Variable(False, trainable=False)
+        self._run = tf.function(self._chunk, autograph=False, reduce_retracing=True)
+        self.reset(self.seed)
+
+    # ------------------------------------------------------------ set up --
+    def _set_up_data(self, data):
+        ys = _field(data, "y_train")
+        if len(self.output_names) == 1 and len(ys) == 1 and self.output_names[0] not in ys:
+            self._y_keys = list(ys)  # a lone output may be keyed differently
+        else:
+            self._y_keys = self.output_names
+        self._data_vars = {part: [tf.Variable(np.asarray(a), trainable=False)
+                                  for a in self._arrays(data, part)]
+                           for part in ("x_train", "y_train", "x_val", "y_val")}
+        self.x_train, self.y_train = self._data_vars["x_train"], self._data_vars["y_train"]
+        self.x_val, self.y_val = self._data_vars["x_val"], self._data_vars["y_val"]
+        self.n_train = int(self.x_train[0].shape[0])
+        self.n_val = int(self.x_val[0].shape[0])
+
+    def _arrays(self, data, part):
+        names = self.input_names if part.startswith("x") else self._y_keys
+        return [np.asarray(_field(data, part)[k]) for k in names]
+
+    def data_fits(self, data) -> bool:
+        """Whether `data` has the shapes and types this trainer was traced for."""
+        try:
+            return all(a.shape == tuple(v.shape) and a.dtype == v.dtype.as_numpy_dtype
+                       for part, vs in self._data_vars.items()
+                       for a, v in zip(self._arrays(data, part), vs))
+        except (KeyError, AttributeError):
+            return False
+
+    def load_data(self, data):
+        """Swap in new arrays of the same shapes without retracing."""
+        for part, vs in self._data_vars.items():
+            for a, v in zip(self._arrays(data, part), vs):
+                v.assign(a)
+
+    def reset(self, seed):
+        """Forget progress (weights are the caller's business); new shuffle seed."""
+        self.seed = int(seed)
+        self.epoch = 0
+        self.history = {n: [] for n in self.stat_names}
+        self.train_seconds = self.callback_seconds = 0.0
+        self.message = ""
+
+    def _set_up_outputs(self, recipe):
+        losses, weights = dict(recipe.losses), dict(recipe.loss_weights or {})
+        metrics = dict(recipe.metrics or {})
+        single = len(self.output_names) == 1
+        self._outputs = []
+        stats = ["loss"]
+        for name, key in zip(self.output_names, self._y_keys):
+            loss_name = losses.get(name, losses.get(key))
+            if loss_name is None:
+                raise ValueError(f"recipe has no loss for output {name!r}")
+            width = int(self.model.get_layer(name).output.shape[-1]) \
+                if name in [l.name for l in self.model.layers] else 1
+            mets = [(m, train_ops.metric_fn(m, loss_name, width))
+                    for m in metrics.get(name, metrics.get(key, ()))]
+            self._outputs.append((train_ops.loss_fn(loss_name),
+                                  float(weights.get(name, weights.get(key, 1.0))), mets))
+            stats.append(f"{name}_loss")
+            stats += [m if single else f"{name}_{m}" for m, _ in mets]
+        self.train_names = stats
+        self.stat_names = stats + ["val_" + s for s in stats]
+
+    # ------------------------------------------------------- graph parts --
+    def _forward(self, xs, training):
+        feed = xs[0] if len(xs) == 1 else dict(zip(self.input_names, xs))
+        out = self.model(feed, training=training)
+        if isinstance(out, dict):
+            return [out[n] for n in self.output_names]
+        return list(out) if isinstance(out, (list, tuple)) else [out]
+
+    def _stats(self, ys, preds):
+        """Total loss first, then per output its loss and metrics."""
+        total, row = 0.0, []
+        for (lfn, w, mets), y, p in zip(self._outputs, ys, preds):
+            loss = train_ops.batch_mean(lfn, y, p)
+            total += w * loss
+            row.append(loss)
+            row += [train_ops.batch_mean(f, y, p) for _, f in mets]
+        extra = self.model.losses
+        if extra:
+            total += tf.add_n([tf.cast(x, tf.float32) for x in extra])
+        return total, tf.stack([total] + row)
+
+    def _batches(self, n, size, body, width):
+        """Sum body(lo, k) * k over the batches [lo, lo + k) that cover [0, n).
+
+        Full batches run in a graph loop with a static size k, so shapes stay
+        known to the graph optimizer; a last partial batch gets its own call.
+        """
+        full, rest = divmod(n, size)
+
+        def step(i, acc):
+            return i + 1, acc + body(i * size, size) * float(size)
+
+        acc = tf.zeros([width])
+        if full:
+            _, acc = tf.while_loop(lambda i, _: i < full, step, (tf.constant(0), acc))
+        if rest:
+            acc += body(full * size, rest) * float(rest)
+        return acc / n
+
+    def _train_epoch(self, perm):
+        def body(lo, k):
+            idx = tf.slice(perm, [lo], [k])
+            xs = [tf.gather(x, idx) for x in self.x_train]
+            ys = [tf.gather(y, idx) for y in self.y_train]
+            with tf.GradientTape() as tape:
+                total, row = self._stats(ys, self._forward(xs, True))
+            self.step(tape.gradient(total, self.step.variables))
+            return row
+        return self._batches(self.n_train, self.batch_size, body, len(self.train_names))
+
+    def _validate(self):
+        size = max(self.batch_size, 256)
+
+        def rows(t, lo, k):
+            return tf.slice(t, [lo] + [0] * (t.shape.rank - 1), [k] + [-1] * (t.shape.rank - 1))
+
+        def body(lo, k):
+            xs = [rows(x, lo, k) for x in self.x_val]
+            ys = [rows(y, lo, k) for y in self.y_val]
+            return self._stats(ys, self._forward(xs, False))[1]
+        return self._batches(self.n_val, size, body, len(self.train_names))
+
+    def _chunk(self, seed, first_epoch, count):
+        """Run up to `count` epochs; stop early on a stop request or NaN.
+
+        Returns (epochs done, status, per-epoch rows); on DIVERGED the row
+        after the done ones holds the bad epoch (its weights are not good).
+        """
+        def cond(e, status, rows):
+            return (e < count) & tf.equal(status, OK) & tf.logical_not(self._stop)
+
+        def body(e, status, rows):
+            key = tf.stack([seed, tf.cast(first_epoch + e, tf.int64)])
+            perm = tf.argsort(tf.random.stateless_uniform([self.n_train], seed=key))
+            train = self._train_epoch(perm)
+            with tf.control_dependencies([train]):
+                val = self._validate()
+            rows = tf.tensor_scatter_nd_update(rows, [[e]], [tf.concat([train, val], 0)])
+            good = tf.math.is_finite(train[0]) & tf.math.is_finite(val[0])
+            return (tf.where(good, e + 1, e), tf.where(good, OK, DIVERGED), rows)
+
+        rows = tf.zeros([self.max_chunk + 1, len(self.stat_names)])
+        done, status, rows = tf.while_loop(cond, body, (tf.constant(0), tf.constant(OK), rows))
+        status = tf.where(tf.equal(status, OK) & self._stop, STOPPED, status)
+        return done, status, rows
+
+    def _call(self, count):
+        done, status, rows = self._run(tf.constant(self.seed, tf.int64),
+                                       tf.constant(self.epoch), tf.constant(count))
+        return int(done), int(status), rows.numpy()
+
+    def _diverged(self, saved, done, rows):
+        """Put back the state from before the call and replay its good epochs.
+
+        Replaying is exact (shuffles and dropout depend only on seed, epoch
+        and restored state), and cheaper than snapshotting every epoch.
+        """
+        bad = rows[done].copy()
+        for v, value in zip(self._state_vars, saved):
+            v.assign(value)
+        if done:
+            again, status, rows = self._call(done)
+            if (again, status) != (done, OK):
+                raise RuntimeError("replaying the epochs before a divergence went differently")
+        return rows, bad
+
+    # ---------------------------------------------------------- driving --
+    def request_stop(self):
+        """Ask a running fit to stop after the current epoch (thread-safe)."""
+        self._stop.assign(True)
+
+    def fit(self, total_epochs, on_progress=None, should_stop=None):
+        """Train until `total_epochs` epochs are done; returns a status word.
+
+        Status: "done", "stopped" (stop request; resumable) or "diverged"
+        (non-finite loss; the weights of the last good epoch are kept).
+        """
+        self._stop.assign(False)
+        self.message = ""
+        count = 1                      # the first call also traces: keep it short
+        while self.epoch < total_epochs:
+            if should_stop is not None and should_stop():
+                return self._finish("stopped")
+            count = min(count, total_epochs - self.epoch)
+            saved = self._read_state()
+            t0 = time.perf_counter()
+            done, status, rows = self._call(count)
+            if status == DIVERGED:
+                rows, bad = self._diverged(saved, done, rows)
+            spent = time.perf_counter() - t0
+            self.train_seconds += spent
+            t1 = time.perf_counter()
+            new = self._record(rows[:done])
+            if status == DIVERGED:
+                self.message = self._divergence_text(bad)
+            if on_progress is not None and (new or status == DIVERGED):
+                on_progress(self.progress(new, total_epochs))
+            self.callback_seconds += time.perf_counter() - t1
+            if status != OK:
+                return self._finish("diverged" if status == DIVERGED else "stopped")
+            if count > 1 or self._traced:
+                count = max(1, min(self.max_chunk,
+                                   int(self.refresh_seconds * done / max(spent, 1e-6))))
+            else:
+                count, self._traced = 2, True
+        return self._finish("done")
+
+    def _finish(self, status):
+        self.status = status
+        return status
+
+    def _record(self, rows):
+        new = []
+        for row in rows:
+            self.epoch += 1
+            entry = {n: float(v) for n, v in zip(self.stat_names, row)}
+            for n, v in entry.items():
+                self.history[n].append(v)
+            new.append(entry)
+        return new
+
+    def _divergence_text(self, row):
+        bad = row[0] if not np.isfinite(row[0]) else row[len(self.train_names)]
+        return (f"Training diverged in epoch {self.epoch + 1}: the loss became {bad}. "
+                f"Kept the weights from epoch {self.epoch}; try a smaller learning rate.")
+
+    def progress(self, rows, total_epochs):
+        """The payload handed to progress callbacks (plain Python data)."""
+        last = rows[-1] if rows else {}
+        return {"epoch": self.epoch, "epochs": int(total_epochs), "rows": rows,
+                "train": {k: v for k, v in last.items() if not k.startswith("val_")},
+                "val": {k[4:]: v for k, v in last.items() if k.startswith("val_")},
+                "seconds": self.train_seconds, "message": self.message}
+
+    # ------------------------------------------------------ results/state --
+    def predict(self, xs=None):
+        """Predictions per output name (validation inputs by default)."""
+        xs = self.x_val if xs is None else [tf.constant(np.asarray(xs[k])) for k in self.input_names]
+        preds = self._forward(list(xs), False)
+        return {n: np.asarray(p) for n, p in zip(self.output_names, preds)}
+
+    def final_metrics(self):
+        """Validation metrics after the last completed epoch."""
+        if not self.epoch:
+            return {}
+        return {k: v[-1] for k, v in self.history.items() if k.startswith("val_")}
+
+    def get_state(self) -> bytes:
+        """Everything needed to resume: variables, epoch count and history."""
+        arrays = {f"v{i}": v.numpy() for i, v in enumerate(self._state_vars)}
+        buf = io.BytesIO()
+        np.savez(buf, epoch=self.epoch, names=np.array(self.stat_names),
+                 hist=np.array([self.history[n] for n in self.stat_names], dtype=np.float64),
+                 **arrays)
+        return buf.getvalue()
+
+    def set_state(self, blob: bytes):
+        """Restore a state from get_state() of a trainer of the same model."""
+        with np.load(io.BytesIO(blob)) as z:
+            if list(z["names"]) != self.stat_names:
+                raise ValueError("saved state belongs to a different model or recipe")
+            for i, v in enumerate(self._state_vars):
+                v.assign(z[f"v{i}"])
+            self.epoch = int(z["epoch"])
+            self.history = {n: [float(x) for x in row] for n, row in zip(self.stat_names, z["hist"])}
+

@@ -1,0 +1,108 @@
+"""The job runner: training in spawned workers, streamed events, cancel,
+resume, recycling of workers, and failures that leave the runner usable."""
+
+import os
+import time
+
+import pytest
+
+from mbcore.jobs import FINISHED, JobRunner, TrainJob
+from mbcore.lessons import get_lesson
+
+SMALL = dict(n_train=200, n_val=50)
+
+
+def multi_io(**changes):
+    return get_lesson("multi_io").settings_cls(**{**SMALL, **changes})
+
+
+@pytest.fixture(scope="module")
+def runner():
+    r = JobRunner(workers=1, jobs_per_worker=3)
+    yield r
+    r.shutdown()
+
+
+def wait_for(predicate, timeout=120.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_job_streams_progress_and_ends_with_plain_result_data(runner):
+    settings = multi_io()
+    job = runner.start(TrainJob(settings, epochs=6))
+    result = runner.wait(job, timeout=180)
+    assert result is not None and result["status"] == "done"
+    events = runner.events(job)
+    kinds = [e["type"] for e in events]
+    assert kinds[0] == "queued" and kinds[1] == "started" and kinds[-1] == "finished"
+    progress = [e for e in events if e["type"] == "progress"]
+    assert progress[-1]["epoch"] == 6
+    assert sum(len(p["rows"]) for p in progress) == 6
+    assert runner.events(job, since=len(events) - 1) == events[-1:]
+    assert len(result["history"]["sin_output_loss"]) == 6
+    assert set(result["predictions"]) == {"sin_output", "exp_output"}
+    assert isinstance(result["weights"], bytes) and isinstance(result["state"], bytes)
+
+
+def test_cancel_keeps_what_was_learned_and_the_job_can_resume(runner):
+    settings = multi_io()
+    job = runner.start(TrainJob(settings, epochs=1000))
+    assert wait_for(lambda: any(e["type"] == "progress" for e in runner.events(job)))
+    runner.cancel(job)
+    stopped = runner.wait(job, timeout=30)
+    assert stopped["status"] == "stopped"
+    done = stopped["epoch"]
+    assert 1 <= done < 1000 and len(stopped["history"]["loss"]) == done
+    more = runner.start(TrainJob(settings, epochs=done + 3, resume=stopped["state"]))
+    resumed = runner.wait(more, timeout=120)
+    assert resumed["status"] == "done" and resumed["epoch"] == done + 3
+    assert resumed["history"]["loss"][:done] == stopped["history"]["loss"]
+
+
+def test_workers_are_recycled_and_queued_jobs_can_be_cancelled(runner):
+    # four jobs in a row on workers that serve three each: two processes at least
+    jobs = [runner.start(TrainJob(multi_io(seed=s), epochs=1)) for s in (1, 2, 3, 4, 5)]
+    runner.cancel(jobs[-1])                 # still queued behind the others
+    assert runner.status(jobs[-1]) == "cancelled"
+    results = [runner.wait(j, timeout=240) for j in jobs[:-1]]
+    assert all(r["status"] == "done" for r in results)
+    pids = {e["pid"] for j in jobs[:-1] for e in runner.events(j) if e["type"] == "started"}
+    assert len(pids) >= 2
+    assert wait_for(lambda: len(runner.worker_pids()) == 1, 30)
+
+
+def _crash(job, emit, stop, state):
+    os._exit(3)
+
+
+def _echo(job, emit, stop, state):
+    emit({"type": "progress", "epoch": 1})
+    if job == "fail":
+        raise ValueError("bad job")
+    return {"status": "done", "echo": job, "pid": os.getpid()}
+
+
+def test_a_failing_or_dying_job_is_reported_and_the_runner_goes_on():
+    crash = JobRunner(workers=1, job_fn=f"{__name__}:_crash")
+    try:
+        job = crash.start("anything")
+        assert wait_for(lambda: crash.status(job) in FINISHED, 60)
+        assert crash.status(job) == "failed"
+        assert "exit code 3" in crash.events(job)[-1]["message"]
+        assert wait_for(lambda: len(crash.worker_pids()) == 1, 60)
+    finally:
+        crash.shutdown()
+    echo = JobRunner(workers=1, job_fn=f"{__name__}:_echo")
+    try:
+        bad = echo.start("fail")
+        assert wait_for(lambda: echo.status(bad) in FINISHED, 60)
+        assert echo.status(bad) == "failed" and "bad job" in echo.events(bad)[-1]["message"]
+        good = echo.start("ok")
+        assert echo.wait(good, timeout=60)["echo"] == "ok"
+    finally:
+        echo.shutdown()

@@ -1,0 +1,221 @@
+"""The fast trainer keeps fit's semantics: determinism, stop/resume,
+divergence handling, per-output losses, dropout only in training, and every
+lesson learns on a small budget.  No timings here (see `mbcore bench`)."""
+
+import json
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from mbcore.train_run import configure_tf
+
+configure_tf()
+
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from mbcore import cli  # noqa: E402
+from mbcore.builder import build_model  # noqa: E402
+from mbcore.lessons import ALL_LESSONS, get_lesson  # noqa: E402
+from mbcore.train_ops import OptimizerStep  # noqa: E402
+from mbcore.trainer import Trainer  # noqa: E402
+from mbcore.train_run import (TrainerCache, load_weights_bytes, new_trainer,  # noqa: E402
+                              train_settings)
+from mbcore.recipe import recipe_for  # noqa: E402
+from mbcore.tasks import make_data  # noqa: E402
+
+
+def small(lesson_id, **changes):
+    return get_lesson(lesson_id).settings_cls(**changes)
+
+
+MULTI = dict(n_train=200, n_val=50)
+MLP = dict(n_train=300, n_test=60, dropout=0.5)
+
+
+def test_same_settings_and_seed_give_the_same_curve():
+    a = train_settings(small("multi_io", **MULTI), 4)["history"]
+    b = train_settings(small("multi_io", **MULTI), 4)["history"]
+    c = train_settings(small("multi_io", seed=8, **MULTI), 4)["history"]
+    assert a == b
+    assert a["loss"] != c["loss"]
+
+
+def test_a_reused_trace_gives_the_same_curve_as_a_fresh_one():
+    cache = TrainerCache()
+    MLP = dict(globals()["MLP"], decay=0.0)  # a decay schedule would be part of the trace
+    first = train_settings(small("mlp_shapes", **MLP), 3, cache=cache)["history"]
+    other = train_settings(small("mlp_shapes", seed=5, learning_rate=0.05, **MLP), 3,
+                           cache=cache)["history"]
+    again = train_settings(small("mlp_shapes", **MLP), 3, cache=cache)["history"]
+    fresh = train_settings(small("mlp_shapes", seed=5, learning_rate=0.05, **MLP), 3)["history"]
+    assert cache.hits == 2
+    assert again == first
+    assert other == fresh
+
+
+def test_stop_then_resume_follows_the_uninterrupted_curve():
+    settings = small("mlp_shapes", **MLP)          # dropout: its RNG state must resume too
+    straight = train_settings(settings, 6)
+
+    def stop_after_two(trainer):
+        trainer_ref.append(trainer)
+
+    trainer_ref = []
+    stopped = train_settings(settings, 6, on_trainer=stop_after_two,
+                             on_progress=lambda p: p["epoch"] >= 2 and trainer_ref[0].request_stop())
+    assert stopped["status"] == "stopped"
+    assert 2 <= stopped["epoch"] < 6
+    resumed = train_settings(settings, 6, resume=stopped["state"])
+    assert resumed["status"] == "done" and resumed["epoch"] == 6
+    np.testing.assert_allclose(resumed["history"]["loss"], straight["history"]["loss"], rtol=1e-6)
+    np.testing.assert_allclose(resumed["history"]["val_loss"], straight["history"]["val_loss"],
+                               rtol=1e-6)
+
+
+def test_divergence_stops_at_once_and_keeps_the_last_good_weights():
+    # w*x against 2x with SGD: each step overshoots, the loss grows ~1e6x per
+    # epoch and overflows after a few finite epochs
+    inp = keras.Input((1,), name="x")
+    model = keras.Model(inp, keras.layers.Dense(1, use_bias=False, name="y",
+                                                kernel_initializer="zeros")(inp))
+    ones = np.ones((100, 1), "float32")
+    data = {"x_train": {"x": ones}, "y_train": {"y": 2 * ones},
+            "x_val": {"x": ones}, "y_val": {"y": 2 * ones}}
+    recipe = SimpleNamespace(batch_size=10, seed=0, losses={"y": "mse"}, loss_weights={},
+                             metrics={})
+    trainer = Trainer(model, data, recipe, keras.optimizers.SGD(1.5))
+    assert trainer.fit(100) == "diverged"
+    assert 2 <= trainer.epoch < 20
+    assert "diverged" in trainer.message and "learning rate" in trainer.message
+    assert np.isfinite(trainer.history["loss"]).all()
+    w = float(model.get_weights()[0][0, 0])
+    assert np.isfinite(w)
+    assert (w - 2.0) ** 2 == pytest.approx(trainer.history["val_loss"][-1], rel=1e-5)
+
+
+def test_a_lesson_that_diverges_at_once_keeps_its_initial_weights():
+    settings = small("multi_io", learning_rate=10.0, **MULTI)
+    result = train_settings(settings, 20)
+    assert result["status"] == "diverged" and result["epoch"] == 0
+    fresh, trained = build_model(settings), build_model(settings)
+    load_weights_bytes(trained, result["weights"])
+    assert all(np.array_equal(a, b) for a, b in zip(fresh.get_weights(), trained.get_weights()))
+
+
+def test_each_output_has_its_own_history_and_the_total_is_weighted():
+    settings = small("multi_io", sin_weight=2.0, exp_weight=0.5, **MULTI)
+    hist = train_settings(settings, 3)["history"]
+    for prefix in ("", "val_"):
+        total = np.array(hist[prefix + "loss"])
+        sin, exp = np.array(hist[prefix + "sin_output_loss"]), np.array(hist[prefix + "exp_output_loss"])
+        assert len(total) == 3
+        np.testing.assert_allclose(total, 2.0 * sin + 0.5 * exp, rtol=1e-5)
+        assert not np.allclose(sin, exp)
+
+
+def test_dropout_is_off_when_evaluating_and_on_when_training():
+    settings = small("mlp_shapes", **MLP)
+    result = train_settings(settings, 3)
+    data = make_data(settings)
+    probs = np.array(result["predictions"]["class_output"])
+    y = data.y_val["class_output"]
+    ce = float(np.mean(-np.sum(y * np.log(np.clip(probs, 1e-7, 1.0)), axis=1)))
+    acc = float(np.mean(probs.argmax(1) == y.argmax(1)))
+    assert ce == pytest.approx(result["history"]["val_loss"][-1], rel=1e-4)
+    assert acc == pytest.approx(result["final"]["val_accuracy"], abs=1e-6)
+    # the same weights with dropout active give a clearly different output
+    model = build_model(settings)
+    load_weights_bytes(model, result["weights"])
+    noisy = model([data.x_val["features"]], training=True).numpy()
+    assert np.abs(noisy - probs).max() > 1e-3
+
+
+@pytest.mark.parametrize("make", [
+    lambda: keras.optimizers.Adam(0.01),
+    lambda: keras.optimizers.RMSprop(0.01),
+    lambda: keras.optimizers.RMSprop(0.01, momentum=0.5),
+    lambda: keras.optimizers.SGD(0.1),
+    lambda: keras.optimizers.SGD(0.1, momentum=0.9, nesterov=True),
+    lambda: keras.optimizers.SGD(keras.optimizers.schedules.InverseTimeDecay(0.1, 1, 0.5),
+                                 momentum=0.9),
+], ids=["adam", "rmsprop", "rmsprop-momentum", "sgd", "sgd-nesterov", "sgd-schedule"])
+def test_fused_updates_match_keras(make):
+    rng = np.random.default_rng(0)
+    start = [rng.normal(size=(3, 4)).astype("float32"), rng.normal(size=(4,)).astype("float32")]
+    grads = [[rng.normal(size=w.shape).astype("float32") for w in start] for _ in range(4)]
+    results = []
+    for fused in (True, False):
+        variables = [keras.Variable(w) for w in start]
+        step = OptimizerStep(make(), variables, fused=fused)
+        assert (step.kind is not None) == fused
+        run = tf.function(step)
+        for g in grads:
+            run([tf.constant(x) for x in g])
+        results.append([v.numpy() for v in variables])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+# Small budgets under which every lesson's training loss must clearly fall.
+BUDGETS = {
+    "two_branches": ({"data": "learnable", "features": 64, "n_samples": 300}, 4, 0.9),
+    "merge_modes": ({"features": 32, "n_samples": 300, "learning_rate": 0.01}, 4, 0.8),
+    "multi_io": (dict(MULTI, learning_rate=0.01), 4, 0.5),
+    "aux_output": ({"vocab": 300, "embed_dim": 8, "seq_len": 10, "n_samples": 300,
+                    "learning_rate": 0.01}, 4, 0.6),
+    "depth_residual": ({"blocks": 4, "n_train": 300, "frequency": 2.0, "learning_rate": 0.01},
+                       4, 0.5),
+    # random labels: only memorising can lower the loss, so the bar is lower
+    "mlp_shapes": ({"n_train": 300, "dropout": 0.0, "learning_rate": 0.1, "units": 128,
+                    "batch_size": 32}, 6, 0.95),
+    "multimodal": ({"n_samples": 1000, "image_size": 12}, 8, 0.7),
+    "build_your_own": ({}, 4, 0.5),
+}
+
+
+def test_every_lesson_has_a_budget():
+    assert set(BUDGETS) == set(ALL_LESSONS)
+
+
+@pytest.mark.parametrize("lesson_id", sorted(BUDGETS))
+def test_each_lesson_learns_on_a_small_budget(lesson_id):
+    changes, epochs, factor = BUDGETS[lesson_id]
+    result = train_settings(small(lesson_id, **changes), epochs)
+    loss = result["history"]["loss"]
+    assert result["status"] == "done" and len(loss) == epochs
+    assert loss[-1] < factor * loss[0], loss
+    headline = "val_mse" if result["kind"] == "regression" else "val_accuracy"
+    assert headline in result["final"]
+
+
+def test_progress_reports_every_epoch_once_with_per_output_values():
+    seen = []
+    train_settings(small("multi_io", **MULTI), 7, on_progress=seen.append)
+    epochs = [row for p in seen for row in p["rows"]]
+    assert [p["epoch"] for p in seen][-1] == 7 and len(epochs) == 7
+    assert {"loss", "sin_output_loss", "exp_output_mse", "val_exp_output_loss"} <= set(epochs[0])
+    assert set(seen[-1]["val"]) >= {"loss", "sin_output_loss"}
+
+
+def test_trainer_rejects_a_metric_it_cannot_reproduce():
+    settings = small("multi_io", **MULTI)
+    recipe = recipe_for(settings)
+    bad = type(recipe)(**{**recipe.__dict__, "metrics": {"sin_output": ("auc",)}})
+    with pytest.raises(ValueError, match="auc"):
+        new_trainer(build_model(settings), make_data(settings), bad)
+
+
+def test_cli_train_json(capsys):
+    code = cli.main(["train", "multi_io", "--epochs", "2", "--set", "n_train=100", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert out["seconds"] > 0 and len(out["history"]["loss"]) == 2
+    assert "val_mse" in out["final"] and "val_sin_output_mse" in out["final"]
+
+
+def test_cli_train_bad_input_is_one_line_and_exit_2(capsys):
+    assert cli.main(["train", "multi_io", "--set", "epochs=abc"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
