@@ -45,7 +45,7 @@ def curves(series: dict[str, list], title: str, y: str = "loss", x: str = "epoch
             line=dict(color=color, width=3, dash="dash" if name.startswith("val ") else "solid")))
     fig = _layout(fig, title, x, y, height)
     if log_y:
-        fig.update_yaxes(type="log")
+        fig.update_yaxes(type="log", dtick=1, exponentformat="power")
     return fig
 
 
@@ -116,13 +116,18 @@ def bars(values: dict[str, float], title: str, y: str = "", ref: float | None = 
 
 def layer_profile(series: dict[str, dict[str, float]], title: str, y: str,
                   log_y: bool = True) -> go.Figure:
-    """A value per layer (e.g. gradient size), one line per run, layers in order."""
+    """A value per layer (e.g. gradient size), one line per run, input side first.
+
+    x is the layer's position, so nets of different depth share one axis;
+    the hover text names the layer.
+    """
     fig = go.Figure()
     for i, (run, per_layer) in enumerate(series.items()):
-        fig.add_trace(go.Scatter(x=list(per_layer), y=list(per_layer.values()), name=run,
-                                 mode="lines+markers", line=dict(color=COLORS[i], width=3)))
-    fig = _layout(fig, title, "layer (input → output)", y, height=400)
-    fig.update_xaxes(tickangle=-60, tickfont=dict(size=FONT - 4))
+        fig.add_trace(go.Scatter(x=list(range(1, len(per_layer) + 1)), y=list(per_layer.values()),
+                                 name=run, text=list(per_layer), mode="lines+markers",
+                                 hovertemplate="%{text}: %{y:.2e}<extra></extra>",
+                                 line=dict(color=COLORS[i % len(COLORS)], width=3)))
+    fig = _layout(fig, title, "layer with weights, counted from the input", y, height=400)
     if log_y:
-        fig.update_yaxes(type="log")
+        fig.update_yaxes(type="log", dtick=1, exponentformat="power")
     return fig

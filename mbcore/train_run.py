@@ -171,10 +171,15 @@ def run_train_job(job, emit, stop, worker_state: dict) -> dict:
         configure_tf()
         worker_state["cache"] = TrainerCache()
 
-    def progress(p):
-        emit({"type": "progress", **p})
+    from mbcore.insights import Live
+    live = Live(job.settings)       # gradients, weights, live predictions for the pages
 
-    return train_settings(job.settings, job.epochs, on_progress=progress,
-                          should_stop=stop.is_set, resume=job.resume,
-                          cache=worker_state["cache"],
-                          on_trainer=lambda tr: stop.on_set(tr.request_stop))
+    def progress(p):
+        emit({"type": "progress", **p, **live.extra()})
+
+    result = train_settings(job.settings, job.epochs, on_progress=progress,
+                            should_stop=stop.is_set, resume=job.resume,
+                            cache=worker_state["cache"],
+                            on_trainer=lambda tr: (live.attach(tr), stop.on_set(tr.request_stop)))
+    result["insights"] = live.finish()
+    return result

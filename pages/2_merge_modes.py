@@ -40,11 +40,9 @@ if settings is not None:
 
     st.subheader("Shoot-out: every allowed mode, same data, same seed")
     variants = {r["mode"]: settings.replace(merge=r["mode"]) for r in allowed}
-    ui.compare_panel("shootout", "Shoot-out", variants, metric="accuracy",
-                     params={r["mode"]: r["params"] for r in allowed})
+    ui.compare_panel("shootout", "Shoot-out", variants, metric="accuracy")
 
 if graph is not None:
-    st.subheader(f"One model: {settings.merge}")
-    run = ui.train_panel(settings)
+    run = ui.train_panel(settings, title=f"Train one network: {settings.merge}")
     if run is not None:
         ui.final_metrics(run)

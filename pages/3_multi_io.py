@@ -40,7 +40,10 @@ with aside:
 
 
 def fits(run) -> None:
-    """Prediction against the exact curve on the validation points, one plot per output."""
+    """Prediction against the exact curve on the validation points, one plot per output.
+
+    Drawn inside the live training view, so it follows the training when the
+    worker sends predictions along with its progress."""
     data = ui.dataset(run.settings)
     x = data.info["x_val"]
     cols = st.columns(2)
@@ -50,11 +53,10 @@ def fits(run) -> None:
         if pred is not None:
             with col:
                 ui.chart(figures.fit(x, exact, {"prediction": pred}, f"{label} on validation points",
-                                     label), key=f"fit_{name}_{run.key}")
+                                     label), key=f"fit_{name}")
 
 
 if graph is not None:
     run = ui.train_panel(settings, live=fits)
     if run is not None:
         ui.final_metrics(run)
-        fits(run)

@@ -24,11 +24,11 @@ classic ResNet; the width stays the same, far fewer parameters). The preset
 *exercise: four blocks* is the tutorial's exercise of repeating the block four times.
 """
 
-lesson, settings, graph, aside = ui.lesson_page("depth_residual", TEXT, rankdir="LR")
+lesson, settings, graph, aside = ui.lesson_page("depth_residual", TEXT)
 with aside:
     if settings is not None:
-        st.metric("Depth as the tutorial counts it (input and output included)",
-                  f"{settings.depth()} layers")
+        st.metric("Depth, as the tutorial counts", f"{settings.depth()} layers",
+                  help="Input and output layers included; merges not counted.")
 
 
 def fit_plot(runs: dict, key: str) -> None:
@@ -46,12 +46,17 @@ def fit_plot(runs: dict, key: str) -> None:
 
 
 def gradient_plot(runs: dict, key: str) -> None:
-    grads = {name: r.extras["gradients"] for name, r in runs.items() if r.extras.get("gradients")}
-    if grads:
-        ui.chart(figures.layer_profile(grads, "Gradient size per layer after training "
-                                       "(mean |∂loss/∂weight|)", "gradient size"), key=key)
-        st.caption("Small values at the left (near the input) mean the first layers hardly "
-                   "learn: the gradient has faded on its way down.")
+    """Per-layer gradient sizes of each run, at the start or the end of training."""
+    if not any(r.extras.get("gradients") for r in runs.values()):
+        return
+    when = st.segmented_control("Gradients", ["before training", "after training"],
+                                default="before training", key=f"{key}_when", required=True)
+    field = "gradients_start" if when == "before training" else "gradients"
+    grads = {name: r.extras[field] for name, r in runs.items() if r.extras.get(field)}
+    ui.chart(figures.layer_profile(grads, f"Gradient size per layer, {when} "
+                                   "(mean |∂loss/∂weight|)", "gradient size"), key=key)
+    st.caption("Small values near the input (left) mean the first layers hardly learn: "
+               "the gradient has faded on its way down through the plain stack.")
 
 
 if graph is not None:
@@ -65,12 +70,8 @@ if graph is not None:
         with b:
             gradient_plot(duel, "duel_grads")
 
-    st.subheader("This network")
-    run = ui.train_panel(settings, live=lambda r: fit_plot({"prediction": r}, f"live_fit_{r.key}"))
+    run = ui.train_panel(settings, live=lambda r: fit_plot({"prediction": r}, "fit"),
+                         title="Train this network")
     if run is not None:
         ui.final_metrics(run)
-        a, b = st.columns(2)
-        with a:
-            fit_plot({"prediction": run}, "fit")
-        with b:
-            gradient_plot({"residual" if run.settings.residual else "plain": run}, "grads")
+        gradient_plot({"residual" if run.settings.residual else "plain": run}, "grads")

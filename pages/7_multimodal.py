@@ -44,7 +44,6 @@ if graph is not None:
         ui.chart(figures.bars(acc, "Validation accuracy by branches used", "accuracy",
                               ref=0.5, ref_label="chance"))
 
-    st.subheader("This network")
-    run = ui.train_panel(settings)
+    run = ui.train_panel(settings, title="Train this network")
     if run is not None:
         ui.final_metrics(run)

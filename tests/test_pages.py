@@ -1,5 +1,8 @@
 """Every lesson page, driven through Streamlit's AppTest: renders, seed defaults,
 architecture controls redraw the parameter count, bad input is an error message."""
+import json
+import time
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -93,3 +96,93 @@ def test_merge_modes_lists_refused_modes_with_the_reason():
     for mode in ("add", "multiply", "dot", "subtract"):
         assert f"**{mode}** is not possible" in refused
     assert "concatenate" not in refused
+
+
+# -- training through the pages (small sizes, so each stays well under 30 s) ----------
+SMALL = {
+    "two_branches": {"epochs": 3, "features": 64, "n_samples": 300},
+    "merge_modes": {"epochs": 2, "features": 16, "n_samples": 200},
+    "multi_io": {"epochs": 4, "left_depth": 2, "right_depth": 2},
+    "aux_output": {"embed_dim": 8, "seq_len": 10, "vocab": 500, "n_samples": 200, "epochs": 2},
+    "depth_residual": {"epochs": 3, "blocks": 3},
+    "mlp_shapes": {"epochs": 2},
+    "multimodal": {"epochs": 1, "n_samples": 200},
+}
+# The charts a finished single training shows: loss (+ metrics) + the lesson's own.
+CHARTS_AFTER_TRAINING = {"two_branches": 3, "merge_modes": 2, "multi_io": 3, "aux_output": 2,
+                         "depth_residual": 3, "mlp_shapes": 3, "multimodal": 2}
+
+
+def set_controls(at: AppTest, values: dict) -> AppTest:
+    for name, value in values.items():
+        at.get_by_key(name).set_value(value).run()
+        assert not at.exception, at.exception[0].value
+    return at
+
+
+def wait_until(at: AppTest, done, timeout: float = 60.0) -> AppTest:
+    """Rerun the page (as the polling fragment would) until done(at) holds."""
+    end = time.monotonic() + timeout
+    while not done(at):
+        assert time.monotonic() < end, "training did not finish in time"
+        time.sleep(0.5)
+        at.run()
+        assert not at.exception, at.exception[0].value
+    return at
+
+
+def has_wall_time(at: AppTest) -> bool:
+    return any(m.label == "wall time" for m in at.metric)
+
+
+@pytest.mark.parametrize("lesson_id", LESSONS)
+def test_train_shows_charts_and_final_metrics(lesson_id):
+    at = set_controls(open_page(lesson_id), SMALL[lesson_id])
+    at.button(key=f"{lesson_id}/train_start").click().run()
+    wait_until(at, has_wall_time)
+    charts = at.get("plotly_chart")
+    figures = [json.loads(c.proto.spec) for c in charts]
+    titles = " ".join(f["layout"]["title"]["text"] for f in figures)
+    assert "Loss" in titles
+    loss = next(f for f in figures if f["layout"]["title"]["text"].startswith("Loss"))
+    epochs = SMALL[lesson_id]["epochs"]
+    assert all(len(trace["y"]) == epochs for trace in loss["data"])
+    assert any(t["name"].startswith("val ") for t in loss["data"])
+    assert len(charts) >= CHARTS_AFTER_TRAINING[lesson_id], titles
+    finals = [m for m in at.metric if m.label not in ("Parameters", "Layers", "Inputs → outputs")]
+    assert len(finals) >= 2                       # at least one metric and the wall time
+    assert f"Epoch {epochs}/{epochs}" in at.get("progress")[0].proto.text
+
+
+
+def test_stop_ends_the_training_and_keeps_what_was_learned():
+    at = set_controls(open_page("mlp_shapes"), {"epochs": 500, "n_train": 2000})
+    at.button(key="mlp_shapes/train_start").click().run()
+    wait_until(at, lambda a: "Epoch " in a.get("progress")[0].proto.text)
+    at.button(key="mlp_shapes/train_stop").click().run()
+    wait_until(at, has_wall_time, timeout=30)
+    text = at.get("progress")[0].proto.text
+    assert "stopped" in text and "Epoch 500/500" not in text
+
+
+def test_changing_a_control_while_training_says_the_result_is_old():
+    at = set_controls(open_page("multi_io"), {"epochs": 30})
+    at.button(key="multi_io/train_start").click().run()
+    at.get_by_key("left_width").set_value(12).run()
+    assert not at.exception
+    assert params_shown(at) == expected_params("multi_io", left_width=12)
+    assert any("left_width: 10 → 12" in i.value for i in at.info)
+    wait_until(at, has_wall_time)
+    assert any("left_width: 10 → 12" in i.value for i in at.info)
+
+
+def test_merge_mode_shoot_out_overlays_every_allowed_mode():
+    at = set_controls(open_page("merge_modes"), {"epochs": 1, "features": 8, "n_samples": 100,
+                                                 "left_units": 8, "right_units": 8})
+    at.button(key="merge_modes/shootout_start").click().run()
+    wait_until(at, lambda a: "done" in a.get("progress")[0].proto.text
+               and "running" not in a.get("progress")[0].proto.text
+               and "queued" not in a.get("progress")[0].proto.text, timeout=90)
+    overlay = json.loads(at.get_by_key("merge_modes/shootout_overlay").proto.spec)
+    names = {t["name"] for t in overlay["data"]}
+    assert {"concatenate", "val concatenate", "add", "cosine"} <= names

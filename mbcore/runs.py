@@ -1,0 +1,163 @@
+"""A page's view of training jobs, kept apart from Streamlit so it can be tested.
+
+A Watch follows one job of the shared JobRunner: it reads the job's events
+incrementally, keeps the per-epoch rows, and turns the finished job's result
+into a Run (plain arrays and numbers) that the pages draw from. The settings
+a job was started with travel with it, so a page can tell when the result on
+screen no longer matches its controls.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mbcore.jobs import FINISHED, TrainJob, shared_runner
+from mbcore.settings import Settings, field_names
+
+
+@dataclass
+class Run:
+    """A finished (or stopped) training, as the pages need it."""
+    key: str
+    settings: Settings
+    status: str
+    message: str
+    epoch: int
+    epochs: int
+    history: dict
+    final: dict
+    predictions: dict
+    seconds: float
+    extras: dict = field(default_factory=dict)
+    val_name: str = "validation"        # or "held-out", "test": what the data calls it
+
+    def find(self, suffix: str, val: bool = False) -> str | None:
+        """The history key ending in `suffix` (train or validation side)."""
+        keys = [k for k in self.history if k.startswith("val_") == val and k.endswith(suffix)]
+        return min(keys, key=len) if keys else None
+
+    def last(self, key: str | None) -> float | None:
+        values = self.history.get(key) if key else None
+        return values[-1] if values else None
+
+
+class Watch:
+    """Follows one job: status, rows so far, and the Run once it has finished."""
+
+    def __init__(self, settings: Settings, epochs: int | None = None):
+        self.settings = settings
+        self.id = shared_runner().start(TrainJob(settings, epochs))
+        self.seen = 0
+        self.status = "queued"
+        self.message = ""
+        self.rows: list[dict] = []
+        self.epochs = int(epochs or settings.epochs)
+        self.times: dict[str, float] = {}
+        self.run: Run | None = None
+        self.live_predictions: dict = {}     # sent with progress events, if the worker does
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+    @property
+    def epoch(self) -> int:
+        return len(self.rows)
+
+    def update(self) -> "Watch":
+        """Read the events that arrived since the last call."""
+        if self.finished:
+            return self
+        runner = shared_runner()
+        try:
+            events = runner.events(self.id, self.seen)
+        except KeyError:           # the runner was restarted: the job is gone
+            self.status, self.message = "failed", "the training job was lost; train again"
+            return self
+        self.seen += len(events)
+        for ev in events:
+            self.times.setdefault(ev["type"], ev.get("time", 0.0))
+            if ev["type"] == "started":
+                self.status = "running"
+            elif ev["type"] == "progress":
+                self.rows += ev.get("rows", [])
+                self.epochs = ev.get("epochs", self.epochs)
+                if ev.get("predictions"):
+                    self.live_predictions = ev["predictions"]
+            elif ev["type"] == "finished":
+                self.status, self.message = ev["status"], ev.get("message", "")
+                result = runner.result(self.id)
+                if result is not None:
+                    self.run = self._to_run(result)
+        return self
+
+    def cancel(self) -> None:
+        if not self.finished:
+            try:
+                shared_runner().cancel(self.id)
+            except KeyError:
+                pass
+
+    @property
+    def history(self) -> dict:
+        if self.run is not None:
+            return self.run.history
+        return {k: [r[k] for r in self.rows] for k in (self.rows[0] if self.rows else {})}
+
+    @property
+    def wall_time(self) -> float:
+        end = self.times.get("finished")
+        start = self.times.get("started", self.times.get("queued", 0.0))
+        return (end - start) if end else 0.0
+
+    def snapshot(self) -> Run:
+        """The finished Run, or a provisional one with the curves and predictions so far."""
+        if self.run is not None:
+            return self.run
+        return self._to_run({"status": self.status, "epoch": self.epoch,
+                             "history": self.history, "predictions": self.live_predictions})
+
+    def _to_run(self, result: dict) -> Run:
+        preds = {k: np.asarray(v) for k, v in (result.get("predictions") or {}).items()}
+        return Run(key=self.id, settings=self.settings, status=result.get("status", self.status),
+                   message=result.get("message", ""), epoch=int(result.get("epoch", self.epoch)),
+                   epochs=int(result.get("epochs", self.epochs)),
+                   history=dict(result.get("history") or {}),
+                   final=dict(result.get("final") or {}), predictions=preds,
+                   seconds=self.wall_time or float(result.get("seconds", 0.0)),
+                   extras=dict(result.get("insights") or {}),
+                   val_name=result.get("val_name", "validation"))
+
+
+def changes(old: Settings, new: Settings) -> dict:
+    """Fields whose value differs: name -> (old, new)."""
+    if type(old) is not type(new):
+        return {"lesson": (type(old).lesson_id, type(new).lesson_id)}
+    return {n: (getattr(old, n), getattr(new, n)) for n in field_names(type(new))
+            if getattr(old, n) != getattr(new, n)}
+
+
+def loss_and_metric_series(history: dict) -> tuple[dict, dict]:
+    """Split a history into loss curves and metric curves, with readable names.
+
+    'loss' is the weighted total; '<output>_loss' are the outputs' own losses
+    (left out when there is one output: it equals the total). A metric that
+    repeats a loss value for value (mse as both loss and metric) is dropped.
+    """
+    outputs = [k[:-5] for k in history if k.endswith("_loss") and not k.startswith("val_")]
+    losses, metrics = {}, {}
+    for key, values in history.items():
+        val = key.startswith("val_")
+        base = key[4:] if val else key
+        prefix = "val " if val else ""
+        if base == "loss":
+            losses[prefix + ("total (weighted)" if len(outputs) > 1 else "loss")] = values
+        elif base.endswith("_loss"):
+            if len(outputs) > 1:
+                losses[prefix + base[:-5]] = values
+        elif not any(np.allclose(values, history[k]) for k in history
+                     if k.endswith("loss") and k.startswith("val_") == val
+                     and len(history[k]) == len(values)):
+            metrics[prefix + base] = values
+    return losses, metrics
