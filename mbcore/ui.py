@@ -291,7 +291,9 @@ def _live_one(slot: str, was_running: bool, live) -> None:
         st.rerun()
     _progress(watch)
     losses, metrics = loss_and_metric_series(watch.history)
-    log = get_lesson(type(watch.settings).lesson_id).kind == "regression"
+    if not losses:
+        return
+    log = get_lesson(slot.split("/")[0]).kind == "regression"
     cols = st.columns(2 if metrics else 1)
     with cols[0]:
         chart(figures.curves(losses, "Loss (solid: training, dashed: validation)", log_y=log),
@@ -308,7 +310,8 @@ def _live_one(slot: str, was_running: bool, live) -> None:
 def _progress(watch) -> None:
     """One line a class can read from the back: where the training is, and its loss."""
     hist = watch.history
-    text = {"queued": "Waiting for a free worker…", "running": "Starting (loading TensorFlow)…"}
+    text = {"queued": "Waiting for a free worker…", "running": "Starting: building the model "
+            "(the first training after a server start also loads TensorFlow)…"}
     line = text.get(watch.status, watch.status)
     if hist.get("loss"):
         line = f"Epoch {len(hist['loss'])}/{watch.epochs} · loss {hist['loss'][-1]:.4g}"
@@ -377,10 +380,11 @@ def _live_many(slot: str, was_running: bool, metric: str, params: dict) -> None:
         rows.append({"run": key, "status": w.status, "epochs": w.epoch,
                      f"final validation {metric}": round(val[-1], 4) if val else None,
                      "params": params.get(key), "time (s)": round(w.wall_time, 1) or None})
-    chart(figures.curves(series, f"{metric} (solid: training, dashed: validation)", y=metric,
-                         log_y=metric.endswith("loss") and get_lesson(
-                             type(next(iter(watches.values())).settings).lesson_id
-                         ).kind == "regression"), key=f"{slot}_overlay")
+    if any(series.values()):
+        kind = get_lesson(slot.split("/")[0]).kind
+        chart(figures.curves(series, f"{metric} (solid: training, dashed: validation)", y=metric,
+                             log_y=metric.endswith("loss") and kind == "regression"),
+              key=f"{slot}_overlay")
     table(rows)
 
 
