@@ -19,16 +19,16 @@ FONT = 15
 
 def _layout(fig: go.Figure, title: str, x: str = "", y: str = "", height: int = 360,
             **extra) -> go.Figure:
-    fig.update_layout(title=dict(text=title, font=dict(size=FONT + 3)), height=height,
-                      font=dict(size=FONT), margin=dict(l=10, r=10, t=50, b=10),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0), **extra)
+    fig.update_layout(title=dict(text=title, font=dict(size=FONT + 3), y=0.98, yanchor="top"),
+                      height=height, font=dict(size=FONT), margin=dict(l=10, r=10, t=90, b=10),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0), **extra)
     fig.update_xaxes(title_text=x)
     fig.update_yaxes(title_text=y)
     return fig
 
 
 def curves(series: dict[str, list], title: str, y: str = "loss", x: str = "epoch",
-           log_y: bool = False, height: int = 360) -> go.Figure:
+           log_y: bool = False, height: int = 400) -> go.Figure:
     """One line per named series; 'val …' series are dashed in their partner's colour.
 
     `series` maps a legend name to per-epoch values; a name starting with
@@ -37,13 +37,18 @@ def curves(series: dict[str, list], title: str, y: str = "loss", x: str = "epoch
     fig = go.Figure()
     base = [n for n in series if not n.startswith("val ")]
     base += [n[4:] for n in series if n.startswith("val ") and n[4:] not in base]
+    crowded = len(series) > 6          # then one legend entry per pair, on the right
     for name, values in series.items():
-        partner = name[4:] if name.startswith("val ") else name
-        color = COLORS[base.index(partner) % len(COLORS)]
+        val = name.startswith("val ")
+        partner = name[4:] if val else name
         fig.add_trace(go.Scatter(
-            x=list(range(1, len(values) + 1)), y=list(values), name=name, mode="lines",
-            line=dict(color=color, width=3, dash="dash" if name.startswith("val ") else "solid")))
+            x=list(range(1, len(values) + 1)), y=list(values), name=partner if crowded else name,
+            mode="lines", legendgroup=partner, showlegend=not (crowded and val),
+            line=dict(color=COLORS[base.index(partner) % len(COLORS)], width=3,
+                      dash="dash" if val else "solid")))
     fig = _layout(fig, title, x, y, height)
+    if crowded:
+        fig.update_layout(legend=dict(orientation="v", x=1.02, y=1, yanchor="top"))
     if log_y:
         fig.update_yaxes(type="log", dtick=1, exponentformat="power")
     return fig

@@ -31,6 +31,7 @@ class Run:
     seconds: float
     extras: dict = field(default_factory=dict)
     val_name: str = "validation"        # or "held-out", "test": what the data calls it
+    train_seconds: float = 0.0          # inside the training loop only (no start-up)
 
     def find(self, suffix: str, val: bool = False) -> str | None:
         """The history key ending in `suffix` (train or validation side)."""
@@ -127,7 +128,8 @@ class Watch:
                    final=dict(result.get("final") or {}), predictions=preds,
                    seconds=self.wall_time or float(result.get("seconds", 0.0)),
                    extras=dict(result.get("insights") or {}),
-                   val_name=result.get("val_name", "validation"))
+                   val_name=result.get("val_name", "validation"),
+                   train_seconds=float(result.get("seconds", 0.0)))
 
 
 def changes(old: Settings, new: Settings) -> dict:

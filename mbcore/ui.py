@@ -379,7 +379,8 @@ def _live_many(slot: str, was_running: bool, metric: str, params: dict) -> None:
         val = hist.get(f"val_{train}") if train else None
         rows.append({"run": key, "status": w.status, "epochs": w.epoch,
                      f"final validation {metric}": round(val[-1], 4) if val else None,
-                     "params": params.get(key), "time (s)": round(w.wall_time, 1) or None})
+                     "params": params.get(key),
+                     "training time (s)": round(w.run.train_seconds, 1) if w.run else None})
     if any(series.values()):
         kind = get_lesson(slot.split("/")[0]).kind
         chart(figures.curves(series, f"{metric} (solid: training, dashed: validation)", y=metric,
@@ -405,7 +406,8 @@ def final_metrics(run, named: dict | None = None) -> None:
     for col, (label, value) in zip(cols, shown.items()):
         col.metric(label, f"{value:.1%}" if "accuracy" in label else f"{value:.4g}")
     cols[-1].metric("wall time", f"{run.seconds:.1f} s",
-                    help=f"{run.epoch} of {run.epochs} epochs ({run.status})")
+                    help=f"{run.epoch} of {run.epochs} epochs ({run.status}); "
+                         f"{run.train_seconds:.1f} s of it in the training loop itself")
 
 
 def _loss_label(name: str) -> str:

@@ -7,6 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mbcore.lessons import LESSONS
+from mbcore.merges import MERGE_NAMES
 from mbcore.settings import specs
 from conftest import ROOT
 
@@ -184,5 +185,6 @@ def test_merge_mode_shoot_out_overlays_every_allowed_mode():
                and "running" not in a.get("progress")[0].proto.text
                and "queued" not in a.get("progress")[0].proto.text, timeout=90)
     overlay = json.loads(at.get_by_key("merge_modes/shootout_overlay").proto.spec)
-    names = {t["name"] for t in overlay["data"]}
-    assert {"concatenate", "val concatenate", "add", "cosine"} <= names
+    names = [t["name"] for t in overlay["data"]]
+    assert set(names) == set(MERGE_NAMES)          # equal widths: every mode is allowed
+    assert len(names) == 2 * len(MERGE_NAMES)      # a training and a validation curve each
