@@ -25,6 +25,18 @@ ARCH_CHANGE = {
 }
 
 
+@pytest.fixture(scope="module", autouse=True)
+def end_workers():
+    """The pages train in the shared runner's worker processes: end them with the module,
+    so no worker is still starting when pytest exits."""
+    yield
+    from mbcore import jobs
+    with jobs._shared_lock:
+        runner, jobs._shared = jobs._shared, None
+    if runner is not None:
+        runner.shutdown()
+
+
 def open_page(lesson_id: str) -> AppTest:
     at = AppTest.from_file(str(PAGES[lesson_id]), default_timeout=60).run()
     assert not at.exception, at.exception[0].value
