@@ -7,6 +7,7 @@ wall-clock and include tracing/compiling, as a user would feel them.
 
 from __future__ import annotations
 
+import os
 import time
 
 # name -> (lesson id, settings changes, epochs)
@@ -28,7 +29,7 @@ def plain_fit(settings, epochs: int) -> dict:
     from mbcore.recipe import make_optimizer, recipe_for
     from mbcore.tasks import make_data
     recipe, data = recipe_for(settings), make_data(settings)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     model = build_model(settings)
     single = len(recipe.losses) == 1
     model.compile(optimizer=make_optimizer(recipe),
@@ -39,15 +40,18 @@ def plain_fit(settings, epochs: int) -> dict:
     hist = model.fit(_single(data.x_train), _single(data.y_train), batch_size=recipe.batch_size,
                      epochs=epochs, shuffle=True, verbose=0,
                      validation_data=(_single(data.x_val), _single(data.y_val))).history
-    return {"seconds": time.perf_counter() - t0, "loss": hist["loss"][-1],
+    return {"seconds": time.perf_counter() - t0, "cpu": time.process_time() - c0,
+            "loss": hist["loss"][-1],
             "val_loss": hist["val_loss"][-1]}
 
 
 def fast_fit(settings, epochs: int) -> dict:
     """Train the same model with the trainer (a fresh trace, no cache)."""
     from mbcore.train_run import train_settings
+    c0 = time.process_time()
     res = train_settings(settings, epochs)
-    return {"seconds": res["seconds"] + res["setup_seconds"], "loss": res["history"]["loss"][-1],
+    return {"seconds": res["seconds"] + res["setup_seconds"], "cpu": time.process_time() - c0,
+            "loss": res["history"]["loss"][-1],
             "val_loss": res["history"]["val_loss"][-1],
             "callback_share": res["callback_seconds"] / max(res["seconds"], 1e-9)}
 
@@ -61,6 +65,8 @@ def run_case(name: str, epoch_scale: float = 1.0) -> dict:
     fast = fast_fit(settings, epochs)
     return {"case": name, "epochs": epochs, "fit_seconds": fit["seconds"],
             "trainer_seconds": fast["seconds"], "ratio": fast["seconds"] / fit["seconds"],
+            "fit_cpu": fit["cpu"], "trainer_cpu": fast["cpu"], "cpu_ratio": fast["cpu"] / fit["cpu"],
+            "load": os.getloadavg()[0],
             "fit_loss": fit["loss"], "trainer_loss": fast["loss"],
             "fit_val_loss": fit["val_loss"], "trainer_val_loss": fast["val_loss"],
             "callback_share": fast["callback_share"]}
@@ -69,15 +75,21 @@ def run_case(name: str, epoch_scale: float = 1.0) -> dict:
 def format_row(r: dict) -> str:
     return (f"{r['case']:26} {r['epochs']:4d} ep  fit {r['fit_seconds']:6.1f}s  "
             f"trainer {r['trainer_seconds']:5.1f}s  ratio {r['ratio']:.3f}  "
+            f"(cpu {r['fit_cpu']:.1f}s / {r['trainer_cpu']:.1f}s = {r['cpu_ratio']:.3f})  "
             f"loss fit {r['fit_loss']:.4g} / trainer {r['trainer_loss']:.4g}  "
             f"val {r['fit_val_loss']:.4g} / {r['trainer_val_loss']:.4g}  "
-            f"callbacks {100 * r['callback_share']:.2f}%")
+            f"callbacks {100 * r['callback_share']:.2f}%  load {r['load']:.1f}")
 
 
-def run(cases=None, epoch_scale: float = 1.0, report=None) -> list[dict]:
-    """Run the named cases (all by default); `report(row)` hears each result."""
+def run(cases=None, epoch_scale: float = 1.0, report=None, threads=None) -> list[dict]:
+    """Run the named cases (all by default); `report(row)` hears each result.
+
+    TensorFlow's thread count is per process, so both contenders get the
+    same one (by default the workers' setting).  Wall time suffers from
+    other load on the machine; the CPU-time ratio much less so.
+    """
     from mbcore.train_run import configure_tf
-    configure_tf()
+    configure_tf(threads)
     rows = []
     for name in cases or CASES:
         row = run_case(name, epoch_scale)

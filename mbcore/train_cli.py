@@ -26,6 +26,7 @@ def bench_setup(p):
                    help="run only this case; repeat for more")
     p.add_argument("--scale", type=float, default=1.0,
                    help="multiply every case's epochs (e.g. 0.1 for a quick look)")
+    p.add_argument("--threads", type=int, help="TensorFlow threads for both (default 1)")
 
 
 def _progress_line(p: dict) -> str:
@@ -69,7 +70,7 @@ def cmd_bench(args):
     report = None if args.json else (lambda row: print(format_row(row), flush=True))
     if args.scale <= 0:
         raise SettingsError("--scale must be positive")
-    rows = run(args.case, args.scale, report)
+    rows = run(args.case, args.scale, report, args.threads)
     if args.json:
         print(json.dumps(rows, indent=2))
     return 0

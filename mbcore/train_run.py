@@ -9,6 +9,7 @@ function is reused and only the variables are reset, which saves the trace
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import os
@@ -53,11 +54,16 @@ def load_weights_bytes(model, blob: bytes):
 
 
 def _cache_key(settings, recipe):
-    """Settings that force a new trace; seed, epochs and a constant rate don't."""
-    free = {"seed", "epochs"} | (set() if recipe.decay else {"learning_rate"})
-    # (a decay schedule bakes its starting rate into the trace)
-    return (type(settings),) + tuple((f.name, getattr(settings, f.name))
-                                     for f in dataclasses.fields(settings) if f.name not in free)
+    """What forces a new trace: the architecture and the recipe, except the
+    seed, the epochs, the loss weights and a constant learning rate (a decay
+    schedule bakes its starting rate into the trace).  Data is swapped in
+    place when its shapes match (checked separately)."""
+    from mbcore.builder import architecture
+    free = dict(seed=0, epochs=0, loss_weights={})
+    if not recipe.decay:
+        free["learning_rate"] = 0.0
+    return (type(settings).__name__, repr(architecture(settings)),
+            repr(dataclasses.replace(recipe, **free)))
 
 
 def _reset_trainer(trainer, model, data, recipe):
@@ -74,7 +80,24 @@ def _reset_trainer(trainer, model, data, recipe):
     for v in trainer.step.extra_variables():
         v.assign(np.zeros(v.shape, v.dtype.as_numpy_dtype))
     trainer.load_data(data)
+    trainer.set_loss_weights(recipe.loss_weights or {})
     trainer.reset(seed=recipe.seed)
+
+
+@contextlib.contextmanager
+def _tf_caches_kept():
+    """Build without tf.random.set_seed, which empties TensorFlow's function
+    caches: every cached trainer would then re-optimize its graph (seconds
+    per job).  Keras seeds weights and dropout from its own generators, which
+    keras.utils.set_random_seed still resets, so results do not change.
+    """
+    import tensorflow as tf
+    original = tf.random.set_seed
+    tf.random.set_seed = lambda seed: None
+    try:
+        yield
+    finally:
+        tf.random.set_seed = original
 
 
 class TrainerCache:
@@ -91,7 +114,8 @@ class TrainerCache:
         from mbcore.recipe import recipe_for
         from mbcore.tasks import make_data
         recipe, data = recipe_for(settings), make_data(settings)
-        model = build_model(settings)
+        with _tf_caches_kept():
+            model = build_model(settings)
         key = _cache_key(settings, recipe) if self.size else None
         trainer = self._items.get(key) if key is not None else None
         if trainer is not None and trainer.data_fits(data):

@@ -64,6 +64,8 @@ class Trainer:
         self._read_state = tf.function(
             lambda: [tf.identity(v.read_value()) for v in self._state_vars], autograph=False)
         self._traced = False
+        self._predict_val = None
+        self._last_preds = None
         self._stop = tf.Variable(False, trainable=False)
         self._run = tf.function(self._chunk, autograph=False, reduce_retracing=True)
         self.reset(self.seed)
@@ -109,6 +111,7 @@ class Trainer:
         self.history = {n: [] for n in self.stat_names}
         self.train_seconds = self.callback_seconds = 0.0
         self.message = ""
+        self._last_preds = None  # the caller may have changed the weights
 
     def _set_up_outputs(self, recipe):
         losses, weights = dict(recipe.losses), dict(recipe.loss_weights or {})
@@ -124,12 +127,19 @@ class Trainer:
                 if name in [l.name for l in self.model.layers] else 1
             mets = [(m, train_ops.metric_fn(m, loss_name, width))
                     for m in metrics.get(name, metrics.get(key, ()))]
-            self._outputs.append((train_ops.loss_fn(loss_name),
-                                  float(weights.get(name, weights.get(key, 1.0))), mets))
+            self._outputs.append((train_ops.loss_fn(loss_name), mets))
             stats.append(f"{name}_loss")
             stats += [m if single else f"{name}_{m}" for m, _ in mets]
         self.train_names = stats
         self.stat_names = stats + ["val_" + s for s in stats]
+        # a variable, so that moving a loss weight needs no new trace
+        self._loss_weights = tf.Variable(tf.zeros([len(self._outputs)]), trainable=False)
+        self.set_loss_weights(weights)
+
+    def set_loss_weights(self, weights: dict):
+        """Loss weight per output name (missing ones count 1)."""
+        self._loss_weights.assign([float(weights.get(n, weights.get(k, 1.0)))
+                                   for n, k in zip(self.output_names, self._y_keys)])
 
     # ------------------------------------------------------- graph parts --
     def _forward(self, xs, training):
@@ -142,9 +152,9 @@ class Trainer:
     def _stats(self, ys, preds):
         """Total loss first, then per output its loss and metrics."""
         total, row = 0.0, []
-        for (lfn, w, mets), y, p in zip(self._outputs, ys, preds):
+        for i, ((lfn, mets), y, p) in enumerate(zip(self._outputs, ys, preds)):
             loss = train_ops.batch_mean(lfn, y, p)
-            total += w * loss
+            total += self._loss_weights[i] * loss
             row.append(loss)
             row += [train_ops.batch_mean(f, y, p) for _, f in mets]
         extra = self.model.losses
@@ -215,11 +225,14 @@ class Trainer:
         rows = tf.zeros([self.max_chunk + 1, len(self.stat_names)])
         done, status, rows = tf.while_loop(cond, body, (tf.constant(0), tf.constant(OK), rows))
         status = tf.where(tf.equal(status, OK) & self._stop, STOPPED, status)
-        return done, status, rows
+        with tf.control_dependencies([done]):
+            preds = self._forward(self.x_val, False)   # free live plots after each call
+        return done, status, rows, preds
 
     def _call(self, count):
-        done, status, rows = self._run(tf.constant(self.seed, tf.int64),
-                                       tf.constant(self.epoch), tf.constant(count))
+        done, status, rows, preds = self._run(tf.constant(self.seed, tf.int64),
+                                              tf.constant(self.epoch), tf.constant(count))
+        self._last_preds = {n: p.numpy() for n, p in zip(self.output_names, preds)}
         return int(done), int(status), rows.numpy()
 
     def _diverged(self, saved, done, rows):
@@ -231,6 +244,7 @@ class Trainer:
         bad = rows[done].copy()
         for v, value in zip(self._state_vars, saved):
             v.assign(value)
+        self._last_preds = None
         if done:
             again, status, rows = self._call(done)
             if (again, status) != (done, OK):
@@ -307,9 +321,22 @@ class Trainer:
 
     # ------------------------------------------------------ results/state --
     def predict(self, xs=None):
-        """Predictions per output name (validation inputs by default)."""
-        xs = self.x_val if xs is None else [tf.constant(np.asarray(xs[k])) for k in self.input_names]
-        preds = self._forward(list(xs), False)
+        """Predictions per output name (validation inputs by default).
+
+        The default comes with every training call at no extra cost, so live
+        plots can ask for it after each progress report (eager Keras takes
+        ~0.1 s for a deep net).
+        """
+        if xs is None and self._last_preds is not None:
+            return dict(self._last_preds)
+        if xs is None:
+            if self._predict_val is None:
+                self._predict_val = tf.function(
+                    lambda: self._forward(self.x_val, False), autograph=False)
+            preds = self._predict_val()
+        else:
+            preds = self._forward([tf.constant(np.asarray(xs[k])) for k in self.input_names],
+                                  False)
         return {n: np.asarray(p) for n, p in zip(self.output_names, preds)}
 
     def final_metrics(self):
@@ -334,6 +361,7 @@ class Trainer:
                 raise ValueError("saved state belongs to a different model or recipe")
             for i, v in enumerate(self._state_vars):
                 v.assign(z[f"v{i}"])
+            self._last_preds = None
             self.epoch = int(z["epoch"])
             self.history = {n: [float(x) for x in row] for n, row in zip(self.stat_names, z["hist"])}
 

@@ -53,6 +53,12 @@ def test_a_reused_trace_gives_the_same_curve_as_a_fresh_one():
     assert cache.hits == 2
     assert again == first
     assert other == fresh
+    # loss weights and the data's own settings need no new trace either
+    weighted = dict(MULTI, sin_weight=3.0, exp_weight=0.2, same_input=True)
+    train_settings(small("multi_io", **MULTI), 2, cache=cache)
+    reused = train_settings(small("multi_io", **weighted), 2, cache=cache)["history"]
+    assert cache.hits == 3
+    assert reused == train_settings(small("multi_io", **weighted), 2)["history"]
 
 
 def test_stop_then_resume_follows_the_uninterrupted_curve():
