@@ -58,9 +58,9 @@ def api_change(what: str, old: str, new: str, note: str = "") -> None:
     with st.expander(f"Keras then and now: {what}", expanded=False):
         left, right = st.columns(2)
         left.caption("In the source tutorial (old Keras)")
-        left.code(old, language="python")
+        left.code(old, language="python", wrap_lines=True)
         right.caption("Keras 3 (used here)")
-        right.code(new, language="python")
+        right.code(new, language="python", wrap_lines=True)
         if note:
             st.markdown(note)
 

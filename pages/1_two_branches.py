@@ -24,11 +24,10 @@ saw only one input would confuse classes that share a row or a column.
 """
 
 lesson, settings, graph, aside = ui.lesson_page("two_branches", TEXT)
-with aside:
-    if settings is not None:
-        ui.api_change("Merge", *tables.merge_code(settings.merge), note=(
-            "Keras 3 has no `Merge` layer and no `Sequential` model with two inputs: each "
-            "mode became a layer of its own, called on the list of branch tensors."))
+if settings is not None:
+    ui.api_change("Merge", *tables.merge_code(settings.merge), note=(
+        "Keras 3 has no `Merge` layer and no `Sequential` model with two inputs: each "
+        "mode became a layer of its own, called on the list of branch tensors."))
 
 if graph is not None:
     run = ui.train_panel(settings)

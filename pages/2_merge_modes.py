@@ -23,10 +23,9 @@ why. Does the mode matter much here? Compare final accuracy, parameters, time.
 """
 
 lesson, settings, graph, aside = ui.lesson_page("merge_modes", TEXT)
-with aside:
-    if settings is not None:
-        ui.api_change("Merge(mode=...)", *tables.merge_code(settings.merge),
-                      note="Keras 1's `Merge(mode=...)` became one layer class per mode.")
+if settings is not None:
+    ui.api_change("Merge(mode=...)", *tables.merge_code(settings.merge),
+                  note="Keras 1's `Merge(mode=...)` became one layer class per mode.")
 
 if settings is not None:
     st.subheader("The modes, for these branch widths")

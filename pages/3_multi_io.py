@@ -23,20 +23,19 @@ fit plots draw each prediction on the validation points against the exact curve.
 """
 
 lesson, settings, graph, aside = ui.lesson_page("multi_io", TEXT)
-with aside:
-    ui.api_change("imports and metrics", (
-        "from keras.layers.merge import concatenate\n"
-        "model.compile(optimizer='rmsprop', loss=['mse', 'mse'],\n"
-        "              loss_weights=[1, 1], metrics='mse')"), (
-        "from keras import layers            # keras.layers.merge is gone\n"
-        "model.compile(optimizer='rmsprop',\n"
-        "              loss={'sin_output': 'mse', 'exp_output': 'mse'},\n"
-        "              loss_weights={'sin_output': 1.0, 'exp_output': 1.0},\n"
-        "              metrics={'sin_output': ['mse'], 'exp_output': ['mse']})"),
-        note="Keras 3 has no `keras.layers.merge` module (the merge layers live in "
-             "`keras.layers`), and refuses a bare string for `metrics` "
-             "(`ValueError: Expected metrics argument to be a list, tuple, or dict`). "
-             "Naming outputs in dicts keeps losses, weights and metrics unambiguous.")
+ui.api_change("imports and metrics", (
+    "from keras.layers.merge import concatenate\n"
+    "model.compile(optimizer='rmsprop', loss=['mse', 'mse'],\n"
+    "              loss_weights=[1, 1], metrics='mse')"), (
+    "from keras import layers            # keras.layers.merge is gone\n"
+    "model.compile(optimizer='rmsprop',\n"
+    "              loss={'sin_output': 'mse', 'exp_output': 'mse'},\n"
+    "              loss_weights={'sin_output': 1.0, 'exp_output': 1.0},\n"
+    "              metrics={'sin_output': ['mse'], 'exp_output': ['mse']})"),
+    note="Keras 3 has no `keras.layers.merge` module (the merge layers live in "
+         "`keras.layers`), and refuses a bare string for `metrics` "
+         "(`ValueError: Expected metrics argument to be a list, tuple, or dict`). "
+         "Naming outputs in dicts keeps losses, weights and metrics unambiguous.")
 
 
 def fits(run) -> None:

@@ -26,18 +26,18 @@ what the side features add.
 """
 
 lesson, settings, graph, aside = ui.lesson_page("aux_output", TEXT)
+ui.api_change("one loss for two outputs", (
+    "model.compile(optimizer='rmsprop', loss='binary_crossentropy',\n"
+    "              loss_weights=[1., 0.2])"), (
+    "model.compile(optimizer='rmsprop',\n"
+    "              loss={'main_output': 'binary_crossentropy',\n"
+    "                    'aux_output': 'binary_crossentropy'},\n"
+    "              loss_weights={'main_output': 1.0, 'aux_output': 0.2})"),
+    note="Keras 3 no longer spreads one loss string over several weighted outputs: "
+         "it stops with `ValueError: loss_weights must match the number of losses`. "
+         "Give one loss per output. (`Embedding(input_length=...)` is gone too: the "
+         "input shape already says how long a headline is.)")
 with aside:
-    ui.api_change("one loss for two outputs", (
-        "model.compile(optimizer='rmsprop', loss='binary_crossentropy',\n"
-        "              loss_weights=[1., 0.2])"), (
-        "model.compile(optimizer='rmsprop',\n"
-        "              loss={'main_output': 'binary_crossentropy',\n"
-        "                    'aux_output': 'binary_crossentropy'},\n"
-        "              loss_weights={'main_output': 1.0, 'aux_output': 0.2})"),
-        note="Keras 3 no longer spreads one loss string over several weighted outputs: "
-             "it stops with `ValueError: loss_weights must match the number of losses`. "
-             "Give one loss per output. (`Embedding(input_length=...)` is gone too: the "
-             "input shape already says how long a headline is.)")
     if settings is not None and settings.embed_dim > 64:
         st.info("Full size: about 3–4 s per epoch for 1,000 headlines on a laptop CPU. "
                 "The **classroom size** preset trains in a fraction of that.")

@@ -25,19 +25,19 @@ classic ResNet; the width stays the same, far fewer parameters). The preset
 """
 
 lesson, settings, graph, aside = ui.lesson_page("depth_residual", TEXT)
+ui.api_change("input_dim and the merge import", (
+    "from keras.layers.merge import concatenate\n"
+    "x = Dense(10, input_dim=1, activation='relu')(x0)\n"
+    "...\n"
+    "x = concatenate([x_temp, x])"), (
+    "from keras import layers          # keras.layers.merge is gone\n"
+    "x = layers.Dense(10, activation='relu')(x0)   # the Input gives the shape\n"
+    "...\n"
+    "x = layers.Concatenate()([skip, x])   # or layers.Add() to keep the width"),
+    note="Keras 3 has no `keras.layers.merge` module, and warns about `input_dim` on a "
+         "layer (*Do not pass an input_shape/input_dim argument to a layer*): the shape "
+         "comes from `keras.Input(shape=(1,))`.")
 with aside:
-    ui.api_change("input_dim and the merge import", (
-        "from keras.layers.merge import concatenate\n"
-        "x = Dense(10, input_dim=1, activation='relu')(x0)\n"
-        "...\n"
-        "x = concatenate([x_temp, x])"), (
-        "from keras import layers          # keras.layers.merge is gone\n"
-        "x = layers.Dense(10, activation='relu')(x0)   # the Input gives the shape\n"
-        "...\n"
-        "x = layers.Concatenate()([skip, x])   # or layers.Add() to keep the width"),
-        note="Keras 3 has no `keras.layers.merge` module, and warns about `input_dim` on a "
-             "layer (*Do not pass an input_shape/input_dim argument to a layer*): the shape "
-             "comes from `keras.Input(shape=(1,))`.")
     if settings is not None:
         st.metric("Depth, as the tutorial counts", f"{settings.depth()} layers",
                   help="Input and output layers included; merges not counted.")

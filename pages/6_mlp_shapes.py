@@ -23,16 +23,15 @@ makes memorising them harder, so compare training accuracy with and without it.
 """
 
 lesson, settings, graph, aside = ui.lesson_page("mlp_shapes", TEXT)
-with aside:
-    ui.api_change("SGD(decay=...)", (
-        "sgd = SGD(lr=0.01, decay=1e-6, momentum=0.9, nesterov=True)"), (
-        "schedule = keras.optimizers.schedules.InverseTimeDecay(\n"
-        "    initial_learning_rate=0.01, decay_steps=1, decay_rate=1e-6)\n"
-        "sgd = keras.optimizers.SGD(learning_rate=schedule, momentum=0.9,\n"
-        "                           nesterov=True)"),
-        note="Keras 3 removed `decay=` from every optimizer (and `lr=` is now "
-             "`learning_rate=`). The same slow-down, lr / (1 + decay · step), is a "
-             "learning-rate schedule.")
+ui.api_change("SGD(decay=...)", (
+    "sgd = SGD(lr=0.01, decay=1e-6, momentum=0.9, nesterov=True)"), (
+    "schedule = keras.optimizers.schedules.InverseTimeDecay(\n"
+    "    initial_learning_rate=0.01, decay_steps=1, decay_rate=1e-6)\n"
+    "sgd = keras.optimizers.SGD(learning_rate=schedule, momentum=0.9,\n"
+    "                           nesterov=True)"),
+    note="Keras 3 removed `decay=` from every optimizer (and `lr=` is now "
+         "`learning_rate=`). The same slow-down, lr / (1 + decay · step), is a "
+         "learning-rate schedule.")
 
 if graph is not None:
     st.subheader(f"Weights and activations for a batch of {settings.batch_size}")

@@ -24,9 +24,8 @@ model gets well above it.
 """
 
 lesson, settings, graph, aside = ui.lesson_page("multimodal", TEXT)
-with aside:
-    if settings is not None:
-        ui.api_change("Merge", *tables.merge_code(settings.merge))
+if settings is not None:
+    ui.api_change("Merge", *tables.merge_code(settings.merge))
 
 if settings is not None:
     images, tags, shapes, match = tables.image_examples(ui.dataset(settings), 12)
