@@ -15,19 +15,24 @@ fork) and retired after ``jobs_per_worker`` jobs to hand leaked memory back.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import importlib
 import itertools
 import multiprocessing as mp
 import os
+import pickle
 import queue
 import threading
 import time
 import traceback
 import uuid
 from collections import OrderedDict, deque
+from pathlib import Path
 
 DEFAULT_JOB_FN = "mbcore.train_run:run_train_job"
 FINISHED = ("done", "stopped", "diverged", "failed", "cancelled")
+# finished states that say nothing about what a fresh run would give: not shared
+SHAREABLE_NOT = ("stopped", "failed", "cancelled")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,6 +71,47 @@ class StopSignal:
             already = self._event.is_set()
         if already:
             hook()
+
+
+def result_size(result) -> int:
+    """Bytes held by a result's arrays and blobs (what the memory budget counts)."""
+    if isinstance(result, dict):
+        return sum(result_size(v) for v in result.values())
+    if isinstance(result, (list, tuple)):
+        return sum(result_size(v) for v in result)
+    if isinstance(result, (bytes, bytearray)):
+        return len(result)
+    return int(getattr(result, "nbytes", 0))
+
+
+class ResultCache:
+    """Finished results on disk, keyed by what was trained; survives restarts
+    and can be shared by replicas that mount the same folder."""
+    VERSION = 1          # bump when the result format or the training changes
+
+    def __init__(self, folder: str):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, key) -> Path:
+        digest = hashlib.sha256(repr((self.VERSION, key)).encode()).hexdigest()[:32]
+        return self.folder / f"{digest}.pkl"
+
+    def get(self, key):
+        try:
+            with open(self._path(key), "rb") as fh:
+                return pickle.load(fh)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            return None
+
+    def put(self, key, result) -> None:
+        tmp = self._path(key).with_suffix(f".{os.getpid()}.tmp")
+        try:
+            with open(tmp, "wb") as fh:
+                pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self._path(key))
+        except OSError:
+            tmp.unlink(missing_ok=True)
 
 
 def _load(path: str):
@@ -122,12 +168,22 @@ class _Worker:
         self.retiring = False
 
 
+def job_key(spec):
+    """What makes two jobs the same work (a TrainJob's key, or a plain spec itself)."""
+    return spec.key() if hasattr(spec, "key") else spec
+
+
 class _Job:
-    def __init__(self, job_id, number, spec):
-        self.id, self.number, self.spec = job_id, number, spec
+    def __init__(self, job_id, number, spec, owner=""):
+        self.id, self.number, self.spec, self.owner = job_id, number, spec, owner
+        self.key = job_key(spec)
         self.status = "queued"
         self.events = [{"type": "queued", "time": time.time()}]
         self.result = None
+        self.size = 0                        # bytes of the result's arrays, once finished
+        self.watchers: dict[str, float] = {}   # watcher id -> last time it polled
+        self.watched = False                 # ever watched: then abandonment applies
+        self.abandoned = False
 
 
 class JobRunner:
@@ -141,7 +197,9 @@ class JobRunner:
     """
 
     def __init__(self, workers: int = 1, jobs_per_worker: int = 20,
-                 job_fn: str = DEFAULT_JOB_FN, keep_finished: int = 200):
+                 job_fn: str = DEFAULT_JOB_FN, keep_finished: int = 200,
+                 keep_mb: float = 256.0, abandon_after: float = 20.0,
+                 cache_dir: str | None = None):
         self._ctx = mp.get_context("spawn")
         self._outbox = self._ctx.Queue()
         self._lock = threading.RLock()
@@ -151,6 +209,12 @@ class JobRunner:
         self._worker_numbers = itertools.count()
         self._size, self._per_worker, self._job_fn = workers, jobs_per_worker, job_fn
         self._keep = keep_finished
+        self._keep_bytes = int(keep_mb * 2**20)
+        self._abandon_after = abandon_after
+        self._by_key: dict = {}              # TrainJob.key() -> job id, for sharing
+        self._disk = ResultCache(cache_dir) if cache_dir else None
+        self.stats = {"started": 0, "trainings_run": 0, "shared": 0, "from_disk": 0,
+                      "abandoned": 0, "max_running": 0}
         self._workers: dict[int, _Worker] = {}
         self._closed = False
         with self._lock:
@@ -161,21 +225,75 @@ class JobRunner:
         self._pump.start()
 
     # ---------------------------------------------------------- public ---
-    def start(self, job: TrainJob) -> str:
-        """Queue a job; returns its id at once."""
+    def start(self, job: TrainJob, watcher: str | None = None, owner: str = "",
+              share: bool = False) -> str:
+        """Queue a job; returns its id at once.
+
+        With share=True an identical job (same lesson, settings, epochs) that is
+        queued, running or finished well is joined instead of run again, and a
+        result kept on disk is used if there is one. A `watcher` that stops
+        polling (a closed tab) for `abandon_after` seconds no longer keeps the
+        job alive; when no watcher is left, the job is cancelled.
+        """
+        key = job_key(job)
         with self._lock:
             if self._closed:
                 raise RuntimeError("the job runner is shut down")
+            self.stats["started"] += 1
+            old = self._jobs.get(self._by_key.get(key, "")) if share else None
+            if old is not None and old.status not in SHAREABLE_NOT:
+                self.stats["shared"] += 1
+                self._watch(old, watcher)
+                return old.id
             job_id = uuid.uuid4().hex[:12]
-            self._jobs[job_id] = _Job(job_id, next(self._numbers), job)
-            self._queue.append(job_id)
-            self._dispatch()
+            record = self._jobs[job_id] = _Job(job_id, next(self._numbers), job, owner or watcher or "")
+            self._watch(record, watcher)
+            self._by_key[key] = job_id
+            cached = self._disk.get(key) if (share and self._disk) else None
+            if cached is not None:
+                self.stats["from_disk"] += 1
+                record.events.append({"type": "started", "cached": True, "time": time.time()})
+                self._finish(record, {"type": "finished", "status": cached.get("status", "done"),
+                                      "message": "", "result": cached})
+            else:
+                self._queue.append(job_id)
+                self._dispatch()
             self._prune()
         return job_id
 
-    def events(self, job_id: str, since: int = 0) -> list[dict]:
+    def events(self, job_id: str, since: int = 0, watcher: str | None = None) -> list[dict]:
+        """Events after the first `since`; polling as `watcher` keeps the job alive."""
         with self._lock:
-            return list(self._get(job_id).events[since:])
+            job = self._get(job_id)
+            if watcher is not None:
+                self._watch(job, watcher)
+            return list(job.events[since:])
+
+    def release(self, job_id: str, watcher: str) -> bool:
+        """This watcher is done with the job (moved on, pressed Stop, left).
+
+        The job is cancelled only when nobody else is watching it; returns
+        whether it was.
+        """
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None:
+                return False
+            job.watchers.pop(watcher, None)
+            if job.watchers or job.status in FINISHED:
+                return False
+            self.cancel(job_id)
+            return True
+
+    def watchers(self, job_id: str) -> int:
+        with self._lock:
+            return len(self._get(job_id).watchers)
+
+    def position(self, job_id: str) -> int:
+        """1 for the next job to start, 2 for the one after...; 0 if not waiting."""
+        with self._lock:
+            order = self._fair_order()
+            return order.index(job_id) + 1 if job_id in order else 0
 
     def status(self, job_id: str) -> str:
         with self._lock:
@@ -238,25 +356,79 @@ class JobRunner:
                     self._per_worker, self._job_fn)
         self._workers[w.number] = w
 
+    def _fair_order(self) -> list[str]:
+        """The queue in the order it will be served: round robin over owners, so
+        one student's nine-run comparison does not hold up the rest of the class."""
+        running: dict[str, int] = {}
+        for job in self._jobs.values():
+            if job.status == "running":
+                running[job.owner] = running.get(job.owner, 0) + 1
+        turns: dict[str, int] = {}
+        ranked = []
+        for arrival, job_id in enumerate(self._queue):
+            owner = self._jobs[job_id].owner
+            turns[owner] = turns.get(owner, running.get(owner, 0)) + 1
+            ranked.append((turns[owner], arrival, job_id))
+        return [job_id for _, _, job_id in sorted(ranked)]
+
     def _dispatch(self):
-        for w in self._workers.values():
+        free = [w for w in self._workers.values()
+                if w.job is None and not w.retiring and w.process.is_alive()]
+        for w in free:
             if not self._queue:
                 return
-            if w.job is None and not w.retiring and w.process.is_alive():
-                job = self._jobs[self._queue.popleft()]
-                job.status = "running"
-                w.job = job.id
-                w.inbox.put((job.number, job.id, job.spec))
+            job = self._jobs[self._fair_order()[0]]
+            self._queue.remove(job.id)
+            job.status = "running"
+            w.job = job.id
+            w.inbox.put((job.number, job.id, job.spec))
+            self.stats["trainings_run"] += 1
+            self.stats["max_running"] = max(self.stats["max_running"], sum(
+                1 for j in self._jobs.values() if j.status == "running"))
+
+    def _watch(self, job: _Job, watcher: str | None):
+        if watcher is not None:
+            job.watchers[watcher] = time.monotonic()
+            job.watched = True
+
+    def _reap_abandoned(self):
+        """Cancel unfinished jobs whose every watcher has stopped polling."""
+        limit = time.monotonic() - self._abandon_after
+        for job in list(self._jobs.values()):
+            if not job.watched or job.status in FINISHED or job.abandoned:
+                continue
+            for watcher, seen in list(job.watchers.items()):
+                if seen < limit:
+                    del job.watchers[watcher]
+            if not job.watchers:
+                job.abandoned = True
+                self.stats["abandoned"] += 1
+                self.cancel(job.id)
 
     def _finish(self, job: _Job, event: dict):
         job.status = event["status"]
         job.result = event.pop("result", None)
+        job.size = result_size(job.result)
         job.events.append({**event, "time": time.time()})
+        if self._disk is not None and job.status == "done" and not event.get("cached"):
+            self._disk.put(job.key, job.result)
 
     def _prune(self):
+        """Forget the oldest finished jobs beyond the count and memory budgets
+        (a job someone still watches is kept)."""
         done = [j for j in self._jobs.values() if j.status in FINISHED]
-        for job in done[:max(0, len(done) - self._keep)]:
+        total = sum(j.size for j in done)
+        extra = len(done) - self._keep
+        for job in done:
+            if extra <= 0 and total <= self._keep_bytes:
+                break
+            if job.watchers and extra <= 0:
+                continue
             del self._jobs[job.id]
+            if self._by_key.get(job.key) == job.id:
+                del self._by_key[job.key]
+            extra -= 1
+            total -= job.size
 
     def _pump_loop(self):
         while not (self._closed and not self._workers):
@@ -270,6 +442,7 @@ class JobRunner:
                 if job_id is not None:
                     self._handle(job_id, worker_no, event)
                 self._check_workers()
+                self._reap_abandoned()
                 if not self._closed:
                     self._dispatch()
 
@@ -287,6 +460,7 @@ class JobRunner:
             self._finish(job, event)
             if worker is not None:
                 worker.job = None
+            self._prune()
             return
         if event["type"] == "started" and event.get("last") and worker is not None:
             # spawn the successor now so it has imported TensorFlow by the
@@ -313,10 +487,35 @@ _shared: JobRunner | None = None
 _shared_lock = threading.Lock()
 
 
+def runner_settings() -> dict:
+    """The server's pool from the environment (documented in the README):
+    MBCORE_WORKERS (default: the number of cores), MBCORE_JOBS_PER_WORKER,
+    MBCORE_RESULTS_MB (memory for kept results), MBCORE_CACHE_DIR (keep
+    results on disk too, so a restart or a second replica reuses them)."""
+    env = os.environ
+    return {"workers": max(1, int(env.get("MBCORE_WORKERS", os.cpu_count() or 1))),
+            "jobs_per_worker": max(1, int(env.get("MBCORE_JOBS_PER_WORKER", 20))),
+            "keep_mb": float(env.get("MBCORE_RESULTS_MB", 256)),
+            "cache_dir": env.get("MBCORE_CACHE_DIR") or None}
+
+
 def shared_runner(**kwargs) -> JobRunner:
     """One runner per server process, shared by all sessions and reruns."""
     global _shared
     with _shared_lock:
         if _shared is None:
-            _shared = JobRunner(**kwargs)
+            _shared = JobRunner(**{**runner_settings(), **kwargs})
+            if os.environ.get("MBCORE_WARM_PRESETS") == "1":
+                warm_presets(_shared)
         return _shared
+
+
+def warm_presets(runner: JobRunner) -> list[str]:
+    """Train every lesson's presets in the background, so the first student to
+    ask gets the result at once. The warm-up watches its own jobs forever."""
+    from mbcore.lessons import ALL_LESSONS
+    ids = []
+    for lesson in ALL_LESSONS.values():
+        for name in lesson.presets:
+            ids.append(runner.start(TrainJob(lesson.preset(name)), owner="warm-up", share=True))
+    return ids
