@@ -93,10 +93,14 @@ def context(browser):
     ctx.close()
 
 
-@pytest.fixture
-def st_page(context, server):
-    """A fresh tab on the app (same browser, same server)."""
+@pytest.fixture(scope="session")
+def app_tab(context, server):
+    """The one tab every page test shares. Pages are reached through the sidebar,
+    as a student would, so the browser keeps its session and the code it has
+    loaded instead of starting over for every page. Plotly's code (4.7 MB) is
+    loaded up front, so that a training's first chart is not held up by it."""
     page = context.new_page()
-    page.set_default_timeout(RENDER_TIMEOUT)
-    yield StPage(page, server)
+    tab = StPage(page, server).goto("")
+    tab.preload_plotly()
+    yield tab
     page.close()

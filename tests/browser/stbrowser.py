@@ -91,6 +91,7 @@ class StPage:
 
     def __init__(self, page, base_url: str):
         self.page, self.base_url = page, base_url
+        page.set_default_timeout(RENDER_TIMEOUT)
         self.console_errors: list[str] = []
         page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
         page.on("pageerror", lambda e: self.console_errors.append(str(e)))
@@ -100,14 +101,39 @@ class StPage:
         self.wait_idle(timeout)
         return self
 
+    def preload_plotly(self):
+        """Load Streamlit's Plotly chunk into this tab now, as a browser that has
+        drawn one chart before has it (the same module the app imports later)."""
+        import streamlit
+        static = Path(streamlit.__file__).parent / "static"
+        for chunk in sorted(static.glob("static/js/PlotlyChart.*.js")):
+            url = "/" + chunk.relative_to(static).as_posix()
+            self.page.evaluate("(url) => import(url).then(() => true)", url)
+
+    def open_page(self, url_path: str, timeout: float = RENDER_TIMEOUT):
+        """Go to a page through its sidebar link (no reload), or by URL if it has none."""
+        link = self.page.locator(
+            f'[data-testid="stSidebarNav"] a[data-testid="stSidebarNavLink"][href$="/{url_path}"]')
+        if not url_path or link.count() == 0:
+            return self.goto(url_path, timeout)
+        link.first.click()
+        self.page.wait_for_url(f"**/{url_path}", timeout=timeout)
+        self.wait_idle(timeout)
+        return self
+
     def wait_idle(self, timeout: float = RENDER_TIMEOUT):
-        """Connected, and the script has run to its end (not running, no rerun queued)."""
+        """Connected, and the script has run to its end: not running, no rerun queued,
+        something drawn in the main area, nothing left over from the run before and
+        no placeholder still waiting for its element's code."""
         app = self.page.locator('[data-testid="stApp"]')
         app.wait_for(state="attached", timeout=timeout)
         self.page.wait_for_function(
             """() => { const a = document.querySelector('[data-testid="stApp"]');
                  return a && a.dataset.testConnectionState === 'CONNECTED'
-                          && a.dataset.testScriptState === 'notRunning'; }""",
+                          && a.dataset.testScriptState === 'notRunning'
+                          && a.querySelector('[data-testid="stMain"] [data-testid="stElementContainer"]')
+                          && !a.querySelector('[data-testid="stMain"] [data-stale="true"]')
+                          && !a.querySelector('[data-testid="stSkeleton"]'); }""",
             timeout=timeout)
         # Elements of the last run replace the stale ones in the next frame.
         self.page.wait_for_timeout(300)
@@ -164,6 +190,73 @@ class StPage:
         self.page.screenshot(path=str(full))
         self.set_viewport(size)
         return [first, full]
+
+    # -- widgets and training -------------------------------------------------
+    def number_widget(self, label: str):
+        """The sidebar slider or number input whose label is exactly `label`."""
+        exact = re.compile(rf"^\s*{re.escape(label)}\s*$")
+        return self.page.locator('[data-testid="stSidebar"]').locator(
+            '[data-testid="stSlider"], [data-testid="stNumberInput"]').filter(
+            has=self.page.locator('[data-testid="stWidgetLabel"]', has_text=exact)).first
+
+    def set_number(self, label: str, value: int):
+        """Set an integer slider or number input by its label, then wait for the rerun."""
+        box = self.number_widget(label)
+        box.wait_for(state="visible")
+        if box.get_attribute("data-testid") == "stNumberInput":
+            field = box.locator("input")
+            field.fill(str(value))
+            field.press("Enter")
+        else:
+            # Click the track near the value, then step there with the arrow keys.
+            thumb = box.locator('input[type="range"]')
+            lo, hi = float(thumb.get_attribute("min")), float(thumb.get_attribute("max"))
+            step = float(thumb.get_attribute("step") or 1)
+            track = box.locator('[role="group"] > div').first.bounding_box()
+            self.page.mouse.click(track["x"] + track["width"] * (value - lo) / (hi - lo),
+                                  track["y"] + track["height"] / 2)
+            self.page.wait_for_timeout(200)
+            now = float(thumb.evaluate("el => el.value"))
+            thumb.focus()
+            key = "ArrowRight" if value > now else "ArrowLeft"
+            for _ in range(round(abs(value - now) / step)):
+                thumb.press(key)
+            box.locator('[data-testid="stSliderThumbValue"]').filter(
+                has_text=re.compile(rf"^\s*{value}\s*$")).wait_for()
+            thumb.blur()
+        self.wait_idle()
+
+    def start_sampling(self, every_ms: int = 50):
+        """Record, in the page, the Plotly point count and the progress text over time."""
+        self.page.evaluate(SAMPLER_JS, every_ms)
+
+    def stop_sampling(self) -> list[dict]:
+        return self.page.evaluate(
+            "() => { clearInterval(window.__mbTimer); return window.__mbSamples || []; }")
+
+    def plotly_points(self) -> int:
+        return self.page.evaluate(f"() => ({POINTS_JS})()")
+
+
+# The longest line drawn by any current (not stale) Plotly chart on the page, in
+# points: a training curve has one point per epoch. (react-plotly keeps the
+# figure on its div; counting all points would count a chart twice while
+# Streamlit swaps the old element for the new one.)
+POINTS_JS = """() => Math.max(0, ...[...document.querySelectorAll(
+    '[data-testid="stPlotlyChart"] .js-plotly-plot')]
+  .filter(gd => gd.closest('[data-stale="true"]') === null)
+  .flatMap(gd => (gd.data || []).map(tr => ((tr.x || tr.y || []).length || 0))))"""
+SAMPLER_JS = """(every) => {
+  const points = """ + POINTS_JS + """;
+  window.__mbSamples = [];
+  const t0 = performance.now();
+  clearInterval(window.__mbTimer);
+  window.__mbTimer = setInterval(() => {
+    const bar = document.querySelector('[data-testid="stMain"] [data-testid="stProgress"]');
+    window.__mbSamples.push({t: Math.round(performance.now() - t0), points: points(),
+                             progress: bar ? bar.innerText.trim() : ""});
+  }, every);
+}"""
 
 
 def number(text: str) -> int:

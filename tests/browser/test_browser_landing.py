@@ -1,7 +1,7 @@
 """The landing page in a real browser: it draws, one card per lesson, it fits."""
 import pytest
 
-from .stbrowser import ROOT, SIZES, StPage
+from .stbrowser import ROOT, SIZES
 from mbcore.lessons import LESSONS
 
 CARDS_JS = """() => [...document.querySelectorAll(
@@ -21,11 +21,8 @@ def cards_by_title(landing) -> dict:
 
 
 @pytest.fixture(scope="module")
-def landing(context, server):
-    page = context.new_page()
-    st_page = StPage(page, server).goto("")
-    yield st_page
-    page.close()
+def landing(app_tab):
+    return app_tab.open_page("")
 
 
 def test_landing_loads_without_exception(landing):

@@ -3,6 +3,7 @@ node per layer, the parameter count is the command line's, training updates the
 live chart, and the page fits a laptop and a projector (screenshots kept in
 artifacts/screenshots)."""
 import json
+import re
 import subprocess
 import sys
 
@@ -10,12 +11,11 @@ import pytest
 
 from mbcore.lessons import LESSONS
 
-from .stbrowser import ROOT, SIZES, StPage, number
+from .stbrowser import ARTIFACTS, ROOT, SIZES, number
 
 # Every page file, in the app's order: "3_multi_io.py" is served at /multi_io.
 PAGE_FILES = sorted((ROOT / "pages").glob("[0-9]*_*.py"), key=lambda p: int(p.name.split("_")[0]))
 PAGES = {p.stem.split("_", 1)[1]: p.stem for p in PAGE_FILES}
-LESSON_IDS = [lid for lid in LESSONS if lid in PAGES]
 
 
 def test_every_lesson_has_its_page():
@@ -29,14 +29,11 @@ def cli_summary(lesson_id: str) -> dict:
 
 
 @pytest.fixture(scope="module", params=list(PAGES))
-def lesson_page(request, context, server):
-    """One tab per page, opened once and shared by that page's tests, in order."""
-    lesson_id = request.param
-    page = context.new_page()
-    st_page = StPage(page, server).goto(lesson_id)
-    st_page.lesson_id = lesson_id
-    yield st_page
-    page.close()
+def lesson_page(request, app_tab):
+    """The shared tab on one page, for that page's tests in order."""
+    app_tab.open_page(request.param)
+    app_tab.lesson_id = request.param
+    return app_tab
 
 
 def lesson_only(lesson_page):
@@ -69,8 +66,67 @@ def test_parameter_count_matches_the_command_line(lesson_page):
     assert number(metric.first.locator('[data-testid="stMetricValue"]').inner_text()) == params
 
 
+# The browser's training run: a few seconds, yet long enough for the curves to
+# be seen growing (the page polls 2-3 times a second; after tracing, small
+# models run tens to hundreds of epochs a second, while aux_output's LSTM takes
+# seconds per epoch on its default 1,000 headlines).
+TRAIN_SETTINGS = {
+    "two_branches": {"Epochs": 100}, "merge_modes": {"Epochs": 200},
+    "multi_io": {"Epochs": 300}, "aux_output": {"Training samples": 300, "Epochs": 4},
+    "depth_residual": {"Epochs": 30}, "mlp_shapes": {"Epochs": 200}, "multimodal": {"Epochs": 15},
+}
+EPOCH_RE = re.compile(r"Epoch (\d+)/(\d+)")
+
+
+def changes(samples: list[dict]) -> list[tuple]:
+    """The samples where the chart or the progress line changed: (ms, points, progress)."""
+    out = []
+    for s in samples:
+        row = (s["t"], s["points"], s["progress"][:48])
+        if not out or out[-1][1:] != row[1:]:
+            out.append(row)
+    return out
+
+
+def test_train_grows_the_chart_and_shows_final_metrics(lesson_page):
+    lesson_only(lesson_page)
+    page = lesson_page.page
+    train = page.get_by_role("button", name=re.compile(r"^▶ Train$")).first
+    train.wait_for(state="visible")
+    assert train.is_enabled()
+    changes_ = TRAIN_SETTINGS.get(lesson_page.lesson_id, {"Epochs": 20})
+    for label, value in changes_.items():
+        lesson_page.set_number(label, value)
+    epochs = changes_["Epochs"]
+    before = lesson_page.plotly_points()      # other plots on the page, if any
+    lesson_page.start_sampling()
+    train.click()
+    done = page.locator('[data-testid="stMetric"]').filter(
+        has=page.locator('[data-testid="stMetricLabel"]', has_text="wall time"))
+    done.first.wait_for(state="visible", timeout=180_000)
+    samples = lesson_page.stop_sampling()
+    seen = ",\n  ".join(json.dumps(row, ensure_ascii=False) for row in changes(samples))
+    (ARTIFACTS / f"training-{lesson_page.lesson_id}.json").write_text(
+        f'{{"settings": {json.dumps(changes_)},\n "seen [ms after Train, longest curve '
+        f'in points, progress line]": [\n  {seen}\n]}}\n')
+    lesson_page.wait_idle()
+    lesson_page.assert_no_exception()
+    progress = page.locator('[data-testid="stMain"] [data-testid="stProgress"]').first.inner_text()
+    assert f"Epoch {epochs}/{epochs}" in progress and "done" in progress, progress
+    # While it ran (progress "Epoch k/N", k < N) the curves were drawn and then
+    # grew at least once more; at the end they have a point for every epoch.
+    during = [s["points"] for s in samples
+              if (m := EPOCH_RE.search(s["progress"])) and int(m[1]) < epochs]
+    after = lesson_page.plotly_points()
+    grown = sorted({c for c in during if c > before})
+    assert len(grown) >= 2 and after >= max(grown), (
+        f"curves did not grow while training ran: longest line {before} points before, "
+        f"{after} after; what the page showed: {changes(samples)}")
+    assert after >= epochs, f"the curves have {after} points after {epochs} epochs"
+
 @pytest.mark.parametrize("size", list(SIZES))
 def test_screenshot_and_no_horizontal_scroll(lesson_page, size):
+    """After training (the test above), as a class would see the page."""
     shots = lesson_page.screenshot(PAGES[lesson_page.lesson_id], size)
     assert all(p.stat().st_size > 10_000 for p in shots)
     lesson_page.assert_no_exception()
