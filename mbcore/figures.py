@@ -47,6 +47,12 @@ def curves(series: dict[str, list], title: str, y: str = "loss", x: str = "epoch
             line=dict(color=COLORS[base.index(partner) % len(COLORS)], width=3,
                       dash="dash" if val else "solid")))
     fig = _layout(fig, title, x, y, height)
+    if not any(len(v) for v in series.values()):    # drawn before the first epoch
+        fig.add_annotation(text="waiting for the first epoch…", showarrow=False,
+                           xref="paper", yref="paper", x=0.5, y=0.5, font=dict(size=FONT + 2))
+        fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False)
+        return fig
     if crowded:
         fig.update_layout(legend=dict(orientation="v", x=1.02, y=1, yanchor="top"))
     if log_y:

@@ -291,14 +291,13 @@ def _live_one(slot: str, was_running: bool, live) -> None:
         st.rerun()
     _progress(watch)
     losses, metrics = loss_and_metric_series(watch.history)
-    if not losses:
-        return
-    log = get_lesson(slot.split("/")[0]).kind == "regression"
-    cols = st.columns(2 if metrics else 1)
+    regression = get_lesson(slot.split("/")[0]).kind == "regression"
+    # A fixed layout from the first poll on, so the charts are updated, not rebuilt.
+    cols = st.columns(1 if regression else 2)
     with cols[0]:
-        chart(figures.curves(losses, "Loss (solid: training, dashed: validation)", log_y=log),
-              key=f"{slot}_loss")
-    if metrics:
+        chart(figures.curves(losses, "Loss (solid: training, dashed: validation)",
+                             log_y=regression), key=f"{slot}_loss")
+    if not regression:
         with cols[1]:
             chart(figures.curves(metrics, "Metrics (solid: training, dashed: validation)",
                                  y="value"), key=f"{slot}_metrics")
@@ -381,11 +380,10 @@ def _live_many(slot: str, was_running: bool, metric: str, params: dict) -> None:
                      f"final validation {metric}": round(val[-1], 4) if val else None,
                      "params": params.get(key),
                      "training time (s)": round(w.run.train_seconds, 1) if w.run else None})
-    if any(series.values()):
-        kind = get_lesson(slot.split("/")[0]).kind
-        chart(figures.curves(series, f"{metric} (solid: training, dashed: validation)", y=metric,
-                             log_y=metric.endswith("loss") and kind == "regression"),
-              key=f"{slot}_overlay")
+    kind = get_lesson(slot.split("/")[0]).kind
+    chart(figures.curves(series, f"{metric} (solid: training, dashed: validation)", y=metric,
+                         log_y=metric.endswith("loss") and kind == "regression"),
+          key=f"{slot}_overlay")
     table(rows)
 
 
