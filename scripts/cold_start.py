@@ -8,7 +8,7 @@ do), opens it in headless Chromium and reports, in seconds from the start of
   healthy     /_stcore/health answers "ok"
   landing     the landing page has run to its end and its title is drawn
   lesson      a lesson page has run to its end and its diagram is drawn (SVG)
-  server_mb   the server's resident memory (MB) then
+  server_mb   the server's resident memory (MB) then (and whether it loaded TensorFlow)
 Then, in a fresh spawned process as a training worker starts:
   tf_import   `import tensorflow` (+ keras)
   first_model building and compiling the lesson's Keras model
@@ -90,10 +90,12 @@ def measure(lesson_id: str) -> dict:
             lesson = time.perf_counter() - t0
             import psutil
             server_mb = psutil.Process(proc.pid).memory_info().rss / 2**20
+            server_tf = "tensorflow" in Path(f"/proc/{proc.pid}/maps").read_text()
         finally:
             stop_server(proc)
             browser.close()
-    return {"healthy": healthy, "landing": landing, "lesson": lesson, "server_mb": server_mb}
+    return {"healthy": healthy, "landing": landing, "lesson": lesson, "server_mb": server_mb,
+            "server_imports_tf": server_tf}
 
 
 def main(argv=None) -> int:
@@ -117,7 +119,8 @@ def main(argv=None) -> int:
         for i, r in enumerate(rows, 1):
             print(f"run {i} ({'cold disk' if r['caches_dropped'] else 'warm disk'}): "
                   f"healthy {r['healthy']:.1f} s, landing page drawn {r['landing']:.1f} s, "
-                  f"{args.page} page drawn {r['lesson']:.1f} s, server {r['server_mb']:.0f} MB; worker: import tensorflow "
+                  f"{args.page} page drawn {r['lesson']:.1f} s, server {r['server_mb']:.0f} MB"
+                  f"{' with TensorFlow' if r['server_imports_tf'] else ' without TensorFlow'}; worker: import tensorflow "
                   f"{r['tf_import']:.1f} s, first model {r['first_model']:.1f} s, "
                   f"{r['worker_mb']:.0f} MB resident")
     return 0
