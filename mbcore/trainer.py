@@ -21,12 +21,10 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from mbcore import train_ops  # noqa: E402
+from mbcore.train_graph import DIVERGED, OK, STOPPED, TrainingGraph  # noqa: E402
 
 MAX_CHUNK = 64          # most epochs per compiled call (size of the row buffer)
 REFRESH_SECONDS = 0.25  # aim: hand back progress about four times a second
-
-OK, STOPPED, DIVERGED = 0, 1, 2
-
 
 def _field(data, name):
     return data[name] if isinstance(data, dict) else getattr(data, name)
@@ -36,7 +34,7 @@ def _names(tensors):
     return [t.name.split(":")[0] for t in tensors]
 
 
-class Trainer:
+class Trainer(TrainingGraph):
     """Trains one Keras model on dict data with a recipe's optimizer/losses.
 
     ``fit(total_epochs)`` may be called again after a stop to resume; the
@@ -58,12 +56,19 @@ class Trainer:
         self._set_up_outputs(recipe)
         self.step = train_ops.OptimizerStep(optimizer, model.trainable_variables, fused)
         self.optimizer = optimizer
+        full, rest = divmod(self.n_train, self.batch_size)
+        self.n_batches = full + (rest > 0)
+        # where training stands: epochs done, next batch of the open epoch and
+        # that epoch's running sums, so a call may end (or stop) mid-epoch
+        self._epoch_var = tf.Variable(0, trainable=False)
+        self._batch_var = tf.Variable(0, trainable=False)
+        self._acc = tf.Variable(tf.zeros([len(self.train_names)]), trainable=False)
         self._state_vars = [train_ops.tf_var(v) for v in
                             list(model.variables) + list(optimizer.variables)]
         self._state_vars += self.step.extra_variables()
+        self._state_vars += [self._epoch_var, self._batch_var, self._acc]
         self._read_state = tf.function(
             lambda: [tf.identity(v.read_value()) for v in self._state_vars], autograph=False)
-        self._traced = False
         self._predict_val = None
         self._last_preds = None
         self._stop = tf.Variable(False, trainable=False)
@@ -112,6 +117,9 @@ class Trainer:
         self.train_seconds = self.callback_seconds = 0.0
         self.message = ""
         self._last_preds = None  # the caller may have changed the weights
+        self._epoch_var.assign(0)
+        self._batch_var.assign(0)
+        self._acc.assign(tf.zeros_like(self._acc))
 
     def _set_up_outputs(self, recipe):
         losses, weights = dict(recipe.losses), dict(recipe.loss_weights or {})
@@ -141,115 +149,27 @@ class Trainer:
         self._loss_weights.assign([float(weights.get(n, weights.get(k, 1.0)))
                                    for n, k in zip(self.output_names, self._y_keys)])
 
-    # ------------------------------------------------------- graph parts --
-    def _forward(self, xs, training):
-        feed = xs[0] if len(xs) == 1 else dict(zip(self.input_names, xs))
-        out = self.model(feed, training=training)
-        if isinstance(out, dict):
-            return [out[n] for n in self.output_names]
-        return list(out) if isinstance(out, (list, tuple)) else [out]
-
-    def _stats(self, ys, preds):
-        """Total loss first, then per output its loss and metrics."""
-        total, row = 0.0, []
-        for i, ((lfn, mets), y, p) in enumerate(zip(self._outputs, ys, preds)):
-            loss = train_ops.batch_mean(lfn, y, p)
-            total += self._loss_weights[i] * loss
-            row.append(loss)
-            row += [train_ops.batch_mean(f, y, p) for _, f in mets]
-        extra = self.model.losses
-        if extra:
-            total += tf.add_n([tf.cast(x, tf.float32) for x in extra])
-        return total, tf.stack([total] + row)
-
-    def _batches(self, n, size, body, width):
-        """Sum body(lo, k) * k over the batches [lo, lo + k) that cover [0, n).
-
-        Full batches run in a graph loop with a static size k, so shapes stay
-        known to the graph optimizer; a last partial batch gets its own call.
-        """
-        full, rest = divmod(n, size)
-
-        def step(i, acc):
-            return i + 1, acc + body(i * size, size) * float(size)
-
-        acc = tf.zeros([width])
-        if full:
-            _, acc = tf.while_loop(lambda i, _: i < full, step, (tf.constant(0), acc))
-        if rest:
-            acc += body(full * size, rest) * float(rest)
-        return acc / n
-
-    def _train_epoch(self, perm):
-        def body(lo, k):
-            idx = tf.slice(perm, [lo], [k])
-            xs = [tf.gather(x, idx) for x in self.x_train]
-            ys = [tf.gather(y, idx) for y in self.y_train]
-            with tf.GradientTape() as tape:
-                total, row = self._stats(ys, self._forward(xs, True))
-            self.step(tape.gradient(total, self.step.variables))
-            return row
-        return self._batches(self.n_train, self.batch_size, body, len(self.train_names))
-
-    def _validate(self):
-        size = max(self.batch_size, 256)
-
-        def rows(t, lo, k):
-            return tf.slice(t, [lo] + [0] * (t.shape.rank - 1), [k] + [-1] * (t.shape.rank - 1))
-
-        def body(lo, k):
-            xs = [rows(x, lo, k) for x in self.x_val]
-            ys = [rows(y, lo, k) for y in self.y_val]
-            return self._stats(ys, self._forward(xs, False))[1]
-        return self._batches(self.n_val, size, body, len(self.train_names))
-
-    def _chunk(self, seed, first_epoch, count):
-        """Run up to `count` epochs; stop early on a stop request or NaN.
-
-        Returns (epochs done, status, per-epoch rows); on DIVERGED the row
-        after the done ones holds the bad epoch (its weights are not good).
-        """
-        def cond(e, status, rows):
-            return (e < count) & tf.equal(status, OK) & tf.logical_not(self._stop)
-
-        def body(e, status, rows):
-            key = tf.stack([seed, tf.cast(first_epoch + e, tf.int64)])
-            perm = tf.argsort(tf.random.stateless_uniform([self.n_train], seed=key))
-            train = self._train_epoch(perm)
-            with tf.control_dependencies([train]):
-                val = self._validate()
-            rows = tf.tensor_scatter_nd_update(rows, [[e]], [tf.concat([train, val], 0)])
-            good = tf.math.is_finite(train[0]) & tf.math.is_finite(val[0])
-            return (tf.where(good, e + 1, e), tf.where(good, OK, DIVERGED), rows)
-
-        rows = tf.zeros([self.max_chunk + 1, len(self.stat_names)])
-        done, status, rows = tf.while_loop(cond, body, (tf.constant(0), tf.constant(OK), rows))
-        status = tf.where(tf.equal(status, OK) & self._stop, STOPPED, status)
-        with tf.control_dependencies([done]):
-            preds = self._forward(self.x_val, False)   # free live plots after each call
-        return done, status, rows, preds
-
-    def _call(self, count):
-        done, status, rows, preds = self._run(tf.constant(self.seed, tf.int64),
-                                              tf.constant(self.epoch), tf.constant(count))
+    def _call(self, count, budget):
+        done, used, status, rows, bad, preds = self._run(
+            tf.constant(self.seed, tf.int64), tf.constant(count), tf.constant(budget))
         self._last_preds = {n: p.numpy() for n, p in zip(self.output_names, preds)}
-        return int(done), int(status), rows.numpy()
+        return int(done), int(used), int(status), rows.numpy(), float(bad)
 
-    def _diverged(self, saved, done, rows):
+    def _diverged(self, saved, done):
         """Put back the state from before the call and replay its good epochs.
 
         Replaying is exact (shuffles and dropout depend only on seed, epoch
         and restored state), and cheaper than snapshotting every epoch.
         """
-        bad = rows[done].copy()
         for v, value in zip(self._state_vars, saved):
             v.assign(value)
         self._last_preds = None
-        if done:
-            again, status, rows = self._call(done)
-            if (again, status) != (done, OK):
-                raise RuntimeError("replaying the epochs before a divergence went differently")
-        return rows, bad
+        if not done:
+            return np.zeros((0, len(self.stat_names)))
+        again, _, status, rows, _ = self._call(done, 2 ** 30)
+        if (again, status) != (done, OK):
+            raise RuntimeError("replaying the epochs before a divergence went differently")
+        return rows
 
     # ---------------------------------------------------------- driving --
     def request_stop(self):
@@ -264,33 +184,41 @@ class Trainer:
         """
         self._stop.assign(False)
         self.message = ""
-        count = 1                      # the first call also traces: keep it short
+        count, budget, calls = 1, 1, 0      # the first call traces: one batch only
         while self.epoch < total_epochs:
             if should_stop is not None and should_stop():
                 return self._finish("stopped")
             count = min(count, total_epochs - self.epoch)
             saved = self._read_state()
             t0 = time.perf_counter()
-            done, status, rows = self._call(count)
+            done, used, status, rows, bad = self._call(count, budget)
             if status == DIVERGED:
-                rows, bad = self._diverged(saved, done, rows)
+                rows = self._diverged(saved, done)
             spent = time.perf_counter() - t0
             self.train_seconds += spent
             t1 = time.perf_counter()
             new = self._record(rows[:done])
             if status == DIVERGED:
                 self.message = self._divergence_text(bad)
-            if on_progress is not None and (new or status == DIVERGED):
+            if on_progress is not None:
                 on_progress(self.progress(new, total_epochs))
             self.callback_seconds += time.perf_counter() - t1
             if status != OK:
                 return self._finish("diverged" if status == DIVERGED else "stopped")
-            if count > 1 or self._traced:
-                count = max(1, min(self.max_chunk,
-                                   int(self.refresh_seconds * done / max(spent, 1e-6))))
-            else:
-                count, self._traced = 2, True
+            calls += 1
+            if calls > 1:
+                count, budget = self._next_size(spent / max(used, 1))
+            else:  # a traced call says nothing about speed: time a small one
+                count, budget = 1, min(4, self.n_batches)
         return self._finish("done")
+
+    def _next_size(self, per_batch):
+        """Epochs and batches for the next call to last about refresh_seconds."""
+        batches = max(1, int(self.refresh_seconds / max(per_batch, 1e-7)))
+        if batches < self.n_batches:
+            return 1, batches                 # slow epochs: report mid-epoch
+        count = min(self.max_chunk, batches // self.n_batches)
+        return count, count * self.n_batches
 
     def _finish(self, status):
         self.status = status
@@ -306,15 +234,16 @@ class Trainer:
             new.append(entry)
         return new
 
-    def _divergence_text(self, row):
-        bad = row[0] if not np.isfinite(row[0]) else row[len(self.train_names)]
+    def _divergence_text(self, bad):
         return (f"Training diverged in epoch {self.epoch + 1}: the loss became {bad}. "
-                f"Kept the weights from epoch {self.epoch}; try a smaller learning rate.")
+                f"Kept the last weights with a finite loss ({self.epoch} epochs done); "
+                f"try a smaller learning rate.")
 
     def progress(self, rows, total_epochs):
         """The payload handed to progress callbacks (plain Python data)."""
         last = rows[-1] if rows else {}
         return {"epoch": self.epoch, "epochs": int(total_epochs), "rows": rows,
+                "epoch_fraction": int(self._batch_var.numpy()) / self.n_batches,
                 "train": {k: v for k, v in last.items() if not k.startswith("val_")},
                 "val": {k[4:]: v for k, v in last.items() if k.startswith("val_")},
                 "seconds": self.train_seconds, "message": self.message}

@@ -1,0 +1,145 @@
+"""The graph side of the Trainer: one traced call trains whole epochs (or,
+when epochs are slow, part of one) and validates at each epoch end.
+
+Why a graph loop: per-step Python and framework overhead is what makes
+``fit`` slow for small models, so batches loop inside the graph, shapes stay
+static for the optimizer, and the call returns only small per-epoch rows.
+A mixin of Trainer, which provides the model, data variables, optimizer
+step, loss weights, position variables and stop flag it uses.
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from mbcore import train_ops
+
+OK, STOPPED, DIVERGED = 0, 1, 2
+
+
+class TrainingGraph:
+    def _forward(self, xs, training):
+        feed = xs[0] if len(xs) == 1 else dict(zip(self.input_names, xs))
+        out = self.model(feed, training=training)
+        if isinstance(out, dict):
+            return [out[n] for n in self.output_names]
+        return list(out) if isinstance(out, (list, tuple)) else [out]
+
+    def _stats(self, ys, preds):
+        """Total loss first, then per output its loss and metrics."""
+        total, row = 0.0, []
+        for i, ((lfn, mets), y, p) in enumerate(zip(self._outputs, ys, preds)):
+            loss = train_ops.batch_mean(lfn, y, p)
+            total += self._loss_weights[i] * loss
+            row.append(loss)
+            row += [train_ops.batch_mean(f, y, p) for _, f in mets]
+        extra = self.model.losses
+        if extra:
+            total += tf.add_n([tf.cast(x, tf.float32) for x in extra])
+        return total, tf.stack([total] + row)
+
+    def _batches(self, n, size, body, width):
+        """Sum body(lo, k) * k over the batches [lo, lo + k) that cover [0, n).
+
+        Full batches run in a graph loop with a static size k, so shapes stay
+        known to the graph optimizer; a last partial batch gets its own call.
+        """
+        full, rest = divmod(n, size)
+
+        def step(i, acc):
+            return i + 1, acc + body(i * size, size) * float(size)
+
+        acc = tf.zeros([width])
+        if full:
+            _, acc = tf.while_loop(lambda i, _: i < full, step, (tf.constant(0), acc))
+        if rest:
+            acc += body(full * size, rest) * float(rest)
+        return acc / n
+
+    def _train_step(self, perm, lo, k):
+        idx = tf.slice(perm, [lo], [k])
+        xs = [tf.gather(x, idx) for x in self.x_train]
+        ys = [tf.gather(y, idx) for y in self.y_train]
+        with tf.GradientTape() as tape:
+            total, row = self._stats(ys, self._forward(xs, True))
+        self.step(tape.gradient(total, self.step.variables))
+        return row * float(k)
+
+    def _train_batches(self, perm, first, end):
+        """Train batches [first, end) of an epoch; returns (sums, next batch).
+
+        Ends early on a stop request or a non-finite loss.  Full batches loop
+        with a static size; the last partial batch has its own step.
+        """
+        full = self.n_train // self.batch_size
+        going = lambda acc: tf.logical_not(self._stop) & tf.math.is_finite(acc[0])  # noqa: E731
+
+        def step(i, acc):
+            return i + 1, acc + self._train_step(perm, i * self.batch_size, self.batch_size)
+
+        i, acc = tf.while_loop(lambda i, acc: (i < tf.minimum(end, full)) & going(acc), step,
+                               (first, tf.zeros([len(self.train_names)])))
+        if full < self.n_batches:
+            rest = self.n_train - full * self.batch_size
+            i, acc = tf.cond(
+                tf.equal(i, full) & tf.equal(end, self.n_batches) & going(acc),
+                lambda: (i + 1, acc + self._train_step(perm, full * self.batch_size, rest)),
+                lambda: (i, acc))
+        return acc, i
+
+    def _validate(self):
+        size = max(self.batch_size, 256)
+
+        def rows(t, lo, k):
+            return tf.slice(t, [lo] + [0] * (t.shape.rank - 1), [k] + [-1] * (t.shape.rank - 1))
+
+        def body(lo, k):
+            xs = [rows(x, lo, k) for x in self.x_val]
+            ys = [rows(y, lo, k) for y in self.y_val]
+            return self._stats(ys, self._forward(xs, False))[1]
+        return self._batches(self.n_val, size, body, len(self.train_names))
+
+    def _chunk(self, seed, count, budget):
+        """Train until `count` more epochs end or `budget` batches ran, or a
+        stop request or a non-finite loss.  Returns (epochs ended, batches
+        run, status, rows of the ended epochs, the bad loss, predictions)."""
+        nb = self.n_batches
+
+        def cond(done, used, status, rows, bad):
+            return ((done < count) & (used < budget) & tf.equal(status, OK)
+                    & tf.logical_not(self._stop))
+
+        def body(done, used, status, rows, bad):
+            epoch, first = self._epoch_var.read_value(), self._batch_var.read_value()
+            key = tf.stack([seed, tf.cast(epoch, tf.int64)])
+            perm = tf.argsort(tf.random.stateless_uniform([self.n_train], seed=key))
+            sums, reached = self._train_batches(perm, first, tf.minimum(nb, first + budget - used))
+            acc = self._acc.read_value() + sums
+            finite = tf.math.is_finite(acc[0])
+
+            def close():
+                train = acc / self.n_train
+                val = self._validate()
+                ok = tf.math.is_finite(val[0])
+                with tf.control_dependencies([self._epoch_var.assign_add(1),
+                                              self._batch_var.assign(0),
+                                              self._acc.assign(tf.zeros_like(acc))]):
+                    row = tf.concat([train, val], 0)
+                    return tf.tensor_scatter_nd_update(rows, [[done]], [row]), ok, val[0]
+
+            def keep_open():
+                with tf.control_dependencies([self._batch_var.assign(reached),
+                                              self._acc.assign(acc)]):
+                    return tf.identity(rows), finite, acc[0]
+
+            rows, ok, bad = tf.cond(tf.equal(reached, nb) & finite, close, keep_open)
+            ended = tf.cast(tf.equal(reached, nb) & finite & ok, tf.int32)
+            return done + ended, used + reached - first, tf.where(ok, OK, DIVERGED), rows, bad
+
+        rows = tf.zeros([self.max_chunk + 1, len(self.stat_names)])
+        done, used, status, rows, bad = tf.while_loop(
+            cond, body, (tf.constant(0), tf.constant(0), tf.constant(OK), rows, tf.constant(0.0)))
+        status = tf.where(tf.equal(status, OK) & self._stop, STOPPED, status)
+        with tf.control_dependencies([done, used]):
+            preds = self._forward(self.x_val, False)   # free live plots after each call
+        return done, used, status, rows, bad, preds
