@@ -184,6 +184,7 @@ class _Job:
         self.watchers: dict[str, float] = {}   # watcher id -> last time it polled
         self.watched = False                 # ever watched: then abandonment applies
         self.abandoned = False
+        self.cancelling = False
 
 
 class JobRunner:
@@ -241,7 +242,7 @@ class JobRunner:
                 raise RuntimeError("the job runner is shut down")
             self.stats["started"] += 1
             old = self._jobs.get(self._by_key.get(key, "")) if share else None
-            if old is not None and old.status not in SHAREABLE_NOT:
+            if old is not None and old.status not in SHAREABLE_NOT and not old.cancelling:
                 self.stats["shared"] += 1
                 self._watch(old, watcher)
                 return old.id
@@ -312,6 +313,7 @@ class JobRunner:
                 self._finish(job, {"type": "finished", "status": "cancelled",
                                    "message": "cancelled before it started"})
             elif job.status == "running":
+                job.cancelling = True            # no longer offered to newcomers
                 for w in self._workers.values():
                     if w.job == job_id:
                         w.cancel_no.value = job.number

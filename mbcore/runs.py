@@ -8,6 +8,7 @@ screen no longer matches its controls.
 """
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -46,9 +47,13 @@ class Run:
 class Watch:
     """Follows one job: status, rows so far, and the Run once it has finished."""
 
-    def __init__(self, settings: Settings, epochs: int | None = None):
+    def __init__(self, settings: Settings, epochs: int | None = None, owner: str = ""):
         self.settings = settings
-        self.id = shared_runner().start(TrainJob(settings, epochs))
+        # Identical requests from anyone share one training; this Watch is one
+        # of its watchers, and keeps it alive by polling.
+        self.watcher = uuid.uuid4().hex
+        self.id = shared_runner().start(TrainJob(settings, epochs), watcher=self.watcher,
+                                        owner=owner, share=True)
         self.seen = 0
         self.status = "queued"
         self.message = ""
@@ -72,7 +77,7 @@ class Watch:
             return self
         runner = shared_runner()
         try:
-            events = runner.events(self.id, self.seen)
+            events = runner.events(self.id, self.seen, watcher=self.watcher)
         except KeyError:           # the runner was restarted: the job is gone
             self.status, self.message = "failed", "the training job was lost; train again"
             return self
@@ -94,11 +99,22 @@ class Watch:
         return self
 
     def cancel(self) -> None:
-        if not self.finished:
-            try:
-                shared_runner().cancel(self.id)
-            except KeyError:
-                pass
+        """Stop: the training ends unless someone else is watching the same one,
+        in which case only this page lets go of it."""
+        if self.finished:
+            return
+        if not shared_runner().release(self.id, self.watcher):
+            self.status = "stopped"
+            self.message = ("You stopped watching. Others asked for exactly the same "
+                            "training, so it goes on for them.")
+
+    @property
+    def position(self) -> int:
+        """Place in the queue while waiting for a worker (1 = next), else 0."""
+        try:
+            return shared_runner().position(self.id) if self.status == "queued" else 0
+        except KeyError:
+            return 0
 
     @property
     def history(self) -> dict:
