@@ -250,11 +250,25 @@ def _stale_note(started: Settings, now: Settings | None, what: str = "The result
                 f"{moved}. Press the button again to train with the new settings.")
 
 
-def _buttons(slot: str, label: str, running: bool) -> bool:
+def _start(slot: str, what) -> None:
+    """Callback of a start button: one Settings, or {name: Settings} for a comparison.
+
+    A callback runs before the page, so the Stop button is live in the same rerun."""
+    from mbcore.runs import Watch
+    _cancel(slot)
+    _watches()[slot] = ({k: Watch(s) for k, s in what.items()} if isinstance(what, dict)
+                        else Watch(what))
+
+
+def _buttons(slot: str, label: str, what) -> bool:
+    """Start and Stop; returns whether a job of this slot is still running."""
+    entry = _watches().get(slot)
+    running = any(not w.update().finished for w in _as_dict(entry).values())
     row = st.container(horizontal=True)
-    go = row.button(f"▶ {label}", key=f"{slot}_start", type="primary")
+    row.button(f"▶ {label}", key=f"{slot}_start", type="primary", on_click=_start,
+               args=(slot, what), disabled=not what)
     row.button("■ Stop", key=f"{slot}_stop", on_click=_cancel, args=(slot,), disabled=not running)
-    return go
+    return running
 
 
 def train_panel(settings: Settings, live=None, title: str = "Training"):
@@ -265,15 +279,10 @@ def train_panel(settings: Settings, live=None, title: str = "Training"):
     (run -> None) draws the lesson's own plot in the fragment, from the predictions
     so far (when the worker sends them) or the final ones.
     """
-    from mbcore.runs import Watch
     slot = f"{type(settings).lesson_id}/train"
     st.subheader(title)
+    running = _buttons(slot, "Train", settings)
     watch = _watches().get(slot)
-    running = watch is not None and not watch.update().finished
-    if _buttons(slot, "Train", running):
-        _cancel(slot)
-        watch = _watches()[slot] = Watch(settings)
-        running = True
     if watch is None:
         st.caption(f"Press Train to train for {settings.epochs} epochs with these settings.")
         return None
@@ -311,7 +320,7 @@ def _progress(watch) -> None:
     hist = watch.history
     text = {"queued": "Waiting for a free worker…", "running": "Starting: building the model "
             "(the first training after a server start also loads TensorFlow)…"}
-    line = text.get(watch.status, watch.status)
+    line = "No epoch finished" if watch.finished else text.get(watch.status, watch.status)
     if hist.get("loss"):
         line = f"Epoch {len(hist['loss'])}/{watch.epochs} · loss {hist['loss'][-1]:.4g}"
         if hist.get("val_loss"):
@@ -329,7 +338,6 @@ def compare_panel(name: str, label: str, variants: dict, metric: str = "loss"):
     Variants whose network cannot be built are listed with the reason. Returns
     the finished runs by variant name once all have finished, else {}.
     """
-    from mbcore.runs import Watch
     lesson = get_lesson(type(next(iter(variants.values()))).lesson_id)
     slot = f"{lesson.id}/{name}"
     good = {}
@@ -338,12 +346,8 @@ def compare_panel(name: str, label: str, variants: dict, metric: str = "loss"):
             good[key] = (s, lesson.architecture(s).params)
         except SettingsError as err:
             st.warning(f"**{key}** cannot be built: {err}")
+    running = _buttons(slot, label, {k: s for k, (s, _) in good.items()})
     watches = _as_dict(_watches().get(slot))
-    running = any(not w.update().finished for w in watches.values())
-    if _buttons(slot, label, running) and good:
-        _cancel(slot)
-        watches = _watches()[slot] = {k: Watch(s) for k, (s, _) in good.items()}
-        running = True
     if not watches:
         st.caption(f"Press {label} to train {len(good)} networks one after the other.")
         return {}

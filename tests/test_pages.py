@@ -171,6 +171,7 @@ def test_train_shows_charts_and_final_metrics(lesson_id):
 def test_stop_ends_the_training_and_keeps_what_was_learned():
     at = set_controls(open_page("mlp_shapes"), {"epochs": 500, "n_train": 2000})
     at.button(key="mlp_shapes/train_start").click().run()
+    assert not at.button(key="mlp_shapes/train_stop").disabled     # live at once
     wait_until(at, lambda a: "Epoch " in a.get("progress")[0].proto.text)
     at.button(key="mlp_shapes/train_stop").click().run()
     wait_until(at, has_wall_time, timeout=30)
