@@ -188,7 +188,8 @@ def model_view(settings: Settings | None, rankdir: str = "TB", where=st):
     with where.container():
         a, b, c = st.columns(3)
         a.metric("Parameters", f"{graph.params:,}")
-        b.metric("Layers", len(graph.nodes))
+        b.metric("Keras layers", len(graph.nodes),
+                 help="Every node of the diagram: inputs and merge layers count too.")
         c.metric("Inputs → outputs", f"{len(graph.inputs)} → {len(graph.outputs)}")
         diagram, table = st.tabs(["Diagram", "Summary table"])
         with diagram:   # a deep net scrolls inside a box instead of stretching the page

@@ -162,7 +162,7 @@ def test_train_shows_charts_and_final_metrics(lesson_id):
     assert all(len(trace["y"]) == epochs for trace in loss["data"])
     assert any(t["name"].startswith("val ") for t in loss["data"])
     assert len(charts) >= CHARTS_AFTER_TRAINING[lesson_id], titles
-    finals = [m for m in at.metric if m.label not in ("Parameters", "Layers", "Inputs → outputs")]
+    finals = [m for m in at.metric if m.label not in ("Parameters", "Keras layers", "Inputs → outputs")]
     assert len(finals) >= 2                       # at least one metric and the wall time
     assert f"Epoch {epochs}/{epochs}" in at.get("progress")[0].proto.text
 
