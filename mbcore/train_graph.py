@@ -25,14 +25,14 @@ class TrainingGraph:
             return [out[n] for n in self.output_names]
         return list(out) if isinstance(out, (list, tuple)) else [out]
 
-    def _stats(self, ys, preds):
+    def _stats(self, ys, preds, weights=None):
         """Total loss first, then per output its loss and metrics."""
         total, row = 0.0, []
         for i, ((lfn, mets), y, p) in enumerate(zip(self._outputs, ys, preds)):
-            loss = train_ops.batch_mean(lfn, y, p)
+            loss = train_ops.batch_mean(lfn, y, p, weights)
             total += self._loss_weights[i] * loss
             row.append(loss)
-            row += [train_ops.batch_mean(f, y, p) for _, f in mets]
+            row += [train_ops.batch_mean(f, y, p, weights) for _, f in mets]
         extra = self.model.losses
         if extra:
             total += tf.add_n([tf.cast(x, tf.float32) for x in extra])
@@ -56,35 +56,36 @@ class TrainingGraph:
             acc += body(full * size, rest) * float(rest)
         return acc / n
 
-    def _train_step(self, perm, lo, k):
-        idx = tf.slice(perm, [lo], [k])
+    def _train_step(self, perm, batch):
+        """One optimizer step on batch number `batch`; returns its sums.
+
+        Every batch has the same static size, so the step is traced once: a
+        last partial batch is padded with wrapped-around samples of weight 0,
+        which leaves its mean loss, gradients and metrics exactly those of
+        the real samples (no layer the builder makes mixes samples).
+        """
+        size, n = self.step_size, self.n_train
+        lo = batch * size
+        real = tf.minimum(size, n - lo)
+        idx = tf.gather(perm, (lo + tf.range(size)) % n)
+        weights = tf.cast(tf.range(size) < real, tf.float32)
         xs = [tf.gather(x, idx) for x in self.x_train]
         ys = [tf.gather(y, idx) for y in self.y_train]
         with tf.GradientTape() as tape:
-            total, row = self._stats(ys, self._forward(xs, True))
+            total, row = self._stats(ys, self._forward(xs, True), weights)
         self.step(tape.gradient(total, self.step.variables))
-        return row * float(k)
+        return row * tf.cast(real, tf.float32)
 
     def _train_batches(self, perm, first, end):
         """Train batches [first, end) of an epoch; returns (sums, next batch).
 
-        Ends early on a stop request or a non-finite loss.  Full batches loop
-        with a static size; the last partial batch has its own step.
+        Ends early on a stop request or a non-finite loss.
         """
-        full = self.n_train // self.batch_size
-        going = lambda acc: tf.logical_not(self._stop) & tf.math.is_finite(acc[0])  # noqa: E731
+        def more(i, acc):
+            return (i < end) & tf.logical_not(self._stop) & tf.math.is_finite(acc[0])
 
-        def step(i, acc):
-            return i + 1, acc + self._train_step(perm, i * self.batch_size, self.batch_size)
-
-        i, acc = tf.while_loop(lambda i, acc: (i < tf.minimum(end, full)) & going(acc), step,
+        i, acc = tf.while_loop(more, lambda i, acc: (i + 1, acc + self._train_step(perm, i)),
                                (first, tf.zeros([len(self.train_names)])))
-        if full < self.n_batches:
-            rest = self.n_train - full * self.batch_size
-            i, acc = tf.cond(
-                tf.equal(i, full) & tf.equal(end, self.n_batches) & going(acc),
-                lambda: (i + 1, acc + self._train_step(perm, full * self.batch_size, rest)),
-                lambda: (i, acc))
         return acc, i
 
     def _validate(self):

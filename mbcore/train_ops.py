@@ -59,10 +59,16 @@ def loss_fn(name: str):
     return fn
 
 
-def batch_mean(fn, y_true, y_pred):
-    """Mean of a per-sample function over the batch, as a float32 scalar."""
+def batch_mean(fn, y_true, y_pred, weights=None):
+    """Mean of a per-sample function over the batch (weighted: over the
+    samples of weight 1, for a padded batch), as a float32 scalar."""
     y_true = tf.cast(y_true, y_pred.dtype) if y_true.dtype.is_floating else y_true
-    return tf.reduce_mean(tf.cast(fn(y_true, y_pred), tf.float32))
+    values = tf.cast(fn(y_true, y_pred), tf.float32)
+    if values.shape.rank and values.shape.rank > 1:
+        values = tf.reduce_mean(values, axis=list(range(1, values.shape.rank)))
+    if weights is None:
+        return tf.reduce_mean(values)
+    return tf.reduce_sum(values * weights) / tf.reduce_sum(weights)
 
 
 # -------------------------------------------------------------- optimizer ---

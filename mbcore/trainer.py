@@ -34,6 +34,14 @@ def _names(tensors):
     return [t.name.split(":")[0] for t in tensors]
 
 
+def _refuse_batch_mixing(model):
+    """The padded last batch is exact only if samples do not see each other."""
+    mixing = [layer.name for layer in model._flatten_layers()
+              if type(layer).__name__ == "BatchNormalization"]
+    if mixing:
+        raise ValueError(f"the trainer cannot train batch-statistics layers: {mixing}")
+
+
 class Trainer(TrainingGraph):
     """Trains one Keras model on dict data with a recipe's optimizer/losses.
 
@@ -56,8 +64,9 @@ class Trainer(TrainingGraph):
         self._set_up_outputs(recipe)
         self.step = train_ops.OptimizerStep(optimizer, model.trainable_variables, fused)
         self.optimizer = optimizer
-        full, rest = divmod(self.n_train, self.batch_size)
-        self.n_batches = full + (rest > 0)
+        self.step_size = min(self.batch_size, self.n_train)
+        self.n_batches = -(-self.n_train // self.step_size)
+        _refuse_batch_mixing(model)
         # where training stands: epochs done, next batch of the open epoch and
         # that epoch's running sums, so a call may end (or stop) mid-epoch
         self._epoch_var = tf.Variable(0, trainable=False)

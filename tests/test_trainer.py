@@ -97,15 +97,9 @@ def test_a_stopped_job_result_can_be_resumed():
 def test_divergence_stops_at_once_and_keeps_the_last_good_weights():
     # w*x against 2x with SGD: each step overshoots, the loss grows ~1e6x per
     # epoch and overflows after a few finite epochs
-    inp = keras.Input((1,), name="x")
-    model = keras.Model(inp, keras.layers.Dense(1, use_bias=False, name="y",
-                                                kernel_initializer="zeros")(inp))
     ones = np.ones((100, 1), "float32")
-    data = {"x_train": {"x": ones}, "y_train": {"y": 2 * ones},
-            "x_val": {"x": ones}, "y_val": {"y": 2 * ones}}
-    recipe = SimpleNamespace(batch_size=10, seed=0, losses={"y": "mse"}, loss_weights={},
-                             metrics={})
-    trainer = Trainer(model, data, recipe, keras.optimizers.SGD(1.5))
+    trainer = linear_trainer(ones, 2 * ones, 10, keras.optimizers.SGD(1.5))
+    model = trainer.model
     assert trainer.fit(100) == "diverged"
     assert 2 <= trainer.epoch < 20
     assert "diverged" in trainer.message and "learning rate" in trainer.message
@@ -113,6 +107,35 @@ def test_divergence_stops_at_once_and_keeps_the_last_good_weights():
     w = float(model.get_weights()[0][0, 0])
     assert np.isfinite(w)
     assert (w - 2.0) ** 2 == pytest.approx(trainer.history["val_loss"][-1], rel=1e-5)
+
+
+def linear_trainer(x, y, batch_size, optimizer, seed=0):
+    inp = keras.Input((1,), name="x")
+    model = keras.Model(inp, keras.layers.Dense(1, use_bias=False, name="y",
+                                                kernel_initializer="zeros")(inp))
+    data = {"x_train": {"x": x}, "y_train": {"y": y}, "x_val": {"x": x}, "y_val": {"y": y}}
+    recipe = SimpleNamespace(batch_size=batch_size, seed=seed, losses={"y": "mse"},
+                             loss_weights={}, metrics={})
+    return Trainer(model, data, recipe, optimizer)
+
+
+def test_batches_follow_fit_semantics_including_the_last_partial_one():
+    # 10 samples in batches of 4: 4 + 4 + 2, reshuffled every epoch; plain SGD
+    x = np.linspace(0.1, 1.0, 10, dtype="float32")[:, None]
+    y = 3.0 * x + np.sin(7 * x)
+    trainer = linear_trainer(x, y, 4, keras.optimizers.SGD(0.5), seed=11)
+    assert trainer.fit(2) == "done"
+    w, sizes = 0.0, []
+    for epoch in range(2):
+        perm = tf.argsort(tf.random.stateless_uniform([10], seed=[11, epoch])).numpy()
+        for lo in range(0, 10, 4):
+            idx = perm[lo:lo + 4]
+            sizes.append(len(idx))
+            w -= 0.5 * float(np.mean(2 * (w * x[idx, 0] - y[idx, 0]) * x[idx, 0]))
+    assert sizes == [4, 4, 2, 4, 4, 2]
+    assert float(trainer.model.get_weights()[0][0, 0]) == pytest.approx(w, rel=1e-5)
+    assert trainer.history["val_loss"][-1] == pytest.approx(
+        float(np.mean((w * x - y) ** 2)), rel=1e-5)
 
 
 def test_a_lesson_that_diverges_in_its_first_epoch_keeps_finite_weights():
