@@ -77,6 +77,26 @@ def cmd_code(args):
     print(script(settings, epochs=args.epochs))
 
 
+def cmd_tool(script: str, options: tuple):
+    """Development tools that drive Streamlit pages live under tests/ (mbcore
+    itself never imports Streamlit); these commands run them."""
+    def run(args):
+        import subprocess
+        from pathlib import Path
+        path = Path(__file__).resolve().parents[1] / "tests" / script
+        argv = [f"--{o}={getattr(args, o)}" for o in options] + (["--json"] if args.json else [])
+        return subprocess.call([sys.executable, str(path), *argv])
+    return run
+
+
+def _tool_options(**ints):
+    def setup(p):
+        for name, default in ints.items():
+            p.add_argument(f"--{name}", type=int, default=default)
+        p.add_argument("--json", action="store_true")
+    return setup
+
+
 def _with_settings(p):
     p.add_argument("lesson", help="lesson id (see `python -m mbcore lessons`)")
     p.add_argument("--set", action="append", metavar="FIELD=VALUE",
@@ -97,6 +117,12 @@ command("lessons", "list the lessons", cmd_lessons, lesson=False,
 command("summary", "the model summary of a lesson", cmd_summary,
         setup=lambda p: p.add_argument("--json", action="store_true"))
 command("dot", "the architecture as Graphviz DOT text", cmd_dot)
+command("loadtest", "K sessions of a page press Train at once (tests/loadtest.py)",
+        cmd_tool("loadtest.py", ("sessions", "distinct")), lesson=False,
+        setup=_tool_options(sessions=20, distinct=1))
+command("membench", "server and worker memory over many trainings (tests/membench.py)",
+        cmd_tool("membench.py", ("trainings",)), lesson=False,
+        setup=_tool_options(trainings=50))
 command("code", "a runnable Keras 3 script for the lesson", cmd_code,
         setup=lambda p: p.add_argument("--epochs", type=int, help="override the epochs"))
 command("train", "train a lesson's model (progress on stderr)", train_cli.cmd_train,

@@ -1,0 +1,82 @@
+"""Memory over a lecture: 50 trainings across all lessons through the server's pool.
+
+This process plays the Streamlit server (it never imports TensorFlow; it keeps
+only results), the pool's workers do the training and are recycled. Reports the
+server's resident memory after the 10th and the 50th training and the peak of
+server plus workers. Run: python tests/membench.py [--trainings 50] [--json]
+(MBCORE_WORKERS=1 for the small Streamlit Community Cloud setting).
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from loadtest import Sampler, _rss_mb  # noqa: E402
+
+
+def settings_cycle():
+    """Every lesson's presets (few epochs), each with a new seed, round and round."""
+    from mbcore.lessons import ALL_LESSONS
+    variants = [(lesson, name) for lesson in ALL_LESSONS.values() for name in lesson.presets
+                if "full size" not in name]
+    for n in itertools.count():
+        lesson, name = variants[n % len(variants)]
+        s = lesson.preset(name)
+        yield s.replace(seed=n, epochs=min(s.epochs, 5))
+
+
+def run(trainings: int) -> dict:
+    from mbcore.jobs import TrainJob, shared_runner
+    runner = shared_runner()
+    sampler = Sampler()
+    sampler.start()
+    server = {}
+    began = time.monotonic()
+    source = settings_cycle()
+    pending = []
+    for i in range(1, trainings + 1):
+        pending.append(runner.start(TrainJob(next(source)), watcher=f"student{i}", share=True))
+        while len(pending) >= len(runner.worker_pids()) + 1:      # keep the pool busy
+            for job in list(pending):
+                runner.events(job, watcher=f"student{i}")
+                if runner.result(job) is not None or runner.status(job) in ("failed",
+                                                                            "cancelled"):
+                    pending.remove(job)
+            time.sleep(0.1)
+        if i in (10, trainings):
+            server[i] = _rss_mb([os.getpid()])
+    for job in pending:
+        runner.wait(job, 600)
+    sampler.running = False
+    report = {"trainings": trainings, "workers": runner._size,
+              "server_rss_mb_at_10": round(server.get(10, 0.0), 1),
+              f"server_rss_mb_at_{trainings}": round(server[trainings], 1),
+              "server_growth_mb": round(server[trainings] - server.get(10, server[trainings]), 1),
+              "peak_total_rss_mb": round(sampler.peak, 1),
+              "failed": sum(1 for j in runner._jobs.values() if j.status == "failed"),
+              "total_s": round(time.monotonic() - began, 1)}
+    runner.shutdown()
+    return report
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--trainings", type=int, default=50)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    report = run(max(10, args.trainings))
+    print(json.dumps(report, indent=2) if args.json else
+          "\n".join(f"{k:24} {v}" for k, v in report.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
