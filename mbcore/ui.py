@@ -322,6 +322,9 @@ def _progress(watch) -> None:
     text = {"queued": "Waiting for a free worker…", "running": "Starting: building the model "
             "(the first training after a server start also loads TensorFlow)…"}
     line = "No epoch finished" if watch.finished else text.get(watch.status, watch.status)
+    if watch.status == "queued" and watch.position:
+        line = (f"Waiting for a free worker: number {watch.position} in the queue "
+                "(the class shares a few workers; Stop leaves the queue)…")
     if hist.get("loss"):
         line = f"Epoch {len(hist['loss'])}/{watch.epochs} · loss {hist['loss'][-1]:.4g}"
         if hist.get("val_loss"):
