@@ -191,7 +191,7 @@ def model_view(settings: Settings | None, rankdir: str = "TB", where=st):
         b.metric("Keras layers", len(graph.nodes),
                  help="Every node of the diagram: inputs and merge layers count too.")
         c.metric("Inputs → outputs", f"{len(graph.inputs)} → {len(graph.outputs)}")
-        diagram, table = st.tabs(["Diagram", "Summary table"])
+        diagram, table, code = st.tabs(["Diagram", "Summary table", "Keras code"])
         with diagram:   # a deep net scrolls inside a box instead of stretching the page
             box = st.container(height=680) if len(graph.nodes) > 14 else st.container()
             box.graphviz_chart(to_dot(graph, rankdir=rankdir))
@@ -199,7 +199,30 @@ def model_view(settings: Settings | None, rankdir: str = "TB", where=st):
             st.dataframe(rows, hide_index=True, width="stretch")
             st.caption(f"Total params: {graph.params:,} · trainable: {graph.params:,} · "
                        "non-trainable: 0")
+        with code:
+            code_panel(settings)
     return graph
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _script(settings: Settings) -> str:
+    from mbcore.export import script
+    return script(settings)
+
+
+def code_panel(settings: Settings) -> None:
+    """Show me the code: the complete script for these settings, to run at home."""
+    lesson = get_lesson(type(settings).lesson_id)
+    st.caption("The whole experiment as one Keras 3 script: data, model, training and "
+               "evaluation. It needs only NumPy and TensorFlow, prints the model summary "
+               "(the same parameter count as above) and trains.")
+    text = _script(settings)
+    st.download_button("⬇ Download the script", text, file_name=f"{lesson.id}.py",
+                       mime="text/x-python", key="download_script")
+    st.code(text, language="python", height=420)
+    if lesson.keras1 is not None:
+        with st.expander("Keras 1/2 version (the source tutorial's API)"):
+            st.code(lesson.keras1(settings), language="python")
 
 
 def table(rows: list[dict], **kw) -> None:

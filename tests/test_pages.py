@@ -201,3 +201,15 @@ def test_merge_mode_shoot_out_overlays_every_allowed_mode():
     names = [t["name"] for t in overlay["data"]]
     assert set(names) == set(MERGE_NAMES)          # equal widths: every mode is allowed
     assert len(names) == 2 * len(MERGE_NAMES)      # a training and a validation curve each
+
+
+@pytest.mark.parametrize("lesson_id", ["two_branches", "depth_residual"])
+def test_page_offers_the_exact_keras_script(lesson_id):
+    from mbcore.export import script
+    at = open_page(lesson_id)
+    at.get_by_key(ARCH_CHANGE[lesson_id][0]).set_value(ARCH_CHANGE[lesson_id][1]).run()
+    shown = [c.value for c in at.code if "keras.Model(" in c.value]
+    settings = LESSONS[lesson_id].settings_cls(**{ARCH_CHANGE[lesson_id][0]:
+                                                 ARCH_CHANGE[lesson_id][1]})
+    assert [c.strip() for c in shown] == [script(settings).strip()]
+    assert at.get("download_button")
