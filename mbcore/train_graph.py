@@ -32,7 +32,9 @@ class TrainingGraph:
             loss = train_ops.batch_mean(lfn, y, p, weights)
             total += self._loss_weights[i] * loss
             row.append(loss)
-            row += [train_ops.batch_mean(f, y, p, weights) for _, f in mets]
+            # a metric that is the loss itself (mse on an mse output) is not redone
+            row += [loss if f is lfn else train_ops.batch_mean(f, y, p, weights)
+                    for _, f in mets]
         extra = self.model.losses
         if extra:
             total += tf.add_n([tf.cast(x, tf.float32) for x in extra])

@@ -48,7 +48,7 @@ def metric_fn(name: str, loss_name: str, output_width: int):
     if not isinstance(metric, keras.metrics.MeanMetricWrapper) or fn is None:
         raise ValueError(f"metric {name!r} is not supported by the trainer")
     kwargs = dict(getattr(metric, "_fn_kwargs", {}) or {})
-    return lambda y, p: fn(y, p, **kwargs)
+    return (lambda y, p: fn(y, p, **kwargs)) if kwargs else fn
 
 
 def loss_fn(name: str):
