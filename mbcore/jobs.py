@@ -15,19 +15,17 @@ fork) and retired after ``jobs_per_worker`` jobs to hand leaked memory back.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import importlib
 import itertools
 import multiprocessing as mp
 import os
-import pickle
 import queue
 import threading
 import time
-import traceback
 import uuid
 from collections import OrderedDict, deque
-from pathlib import Path
+
+from mbcore.result_cache import ResultCache, result_size
+from mbcore.worker import _Worker
 
 DEFAULT_JOB_FN = "mbcore.train_run:run_train_job"
 FINISHED = ("done", "stopped", "diverged", "failed", "cancelled")
@@ -45,127 +43,6 @@ class TrainJob:
     def key(self):
         """Identity of the work, for sharing identical jobs later."""
         return (type(self.settings).__name__, self.settings, self.epochs, self.resume)
-
-
-class StopSignal:
-    """A stop flag that also calls hooks (e.g. Trainer.request_stop) when set."""
-
-    def __init__(self):
-        self._event = threading.Event()
-        self._hooks = []
-        self._lock = threading.Lock()
-
-    def set(self):
-        with self._lock:
-            self._event.set()
-            hooks = list(self._hooks)
-        for hook in hooks:
-            hook()
-
-    def is_set(self) -> bool:
-        return self._event.is_set()
-
-    def on_set(self, hook):
-        with self._lock:
-            self._hooks.append(hook)
-            already = self._event.is_set()
-        if already:
-            hook()
-
-
-def result_size(result) -> int:
-    """Bytes held by a result's arrays and blobs (what the memory budget counts)."""
-    if isinstance(result, dict):
-        return sum(result_size(v) for v in result.values())
-    if isinstance(result, (list, tuple)):
-        return sum(result_size(v) for v in result)
-    if isinstance(result, (bytes, bytearray)):
-        return len(result)
-    return int(getattr(result, "nbytes", 0))
-
-
-class ResultCache:
-    """Finished results on disk, keyed by what was trained; survives restarts
-    and can be shared by replicas that mount the same folder."""
-    VERSION = 1          # bump when the result format or the training changes
-
-    def __init__(self, folder: str):
-        self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
-
-    def _path(self, key) -> Path:
-        digest = hashlib.sha256(repr((self.VERSION, key)).encode()).hexdigest()[:32]
-        return self.folder / f"{digest}.pkl"
-
-    def get(self, key):
-        try:
-            with open(self._path(key), "rb") as fh:
-                return pickle.load(fh)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-            return None
-
-    def put(self, key, result) -> None:
-        tmp = self._path(key).with_suffix(f".{os.getpid()}.tmp")
-        try:
-            with open(tmp, "wb") as fh:
-                pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self._path(key))
-        except OSError:
-            tmp.unlink(missing_ok=True)
-
-
-def _load(path: str):
-    module, name = path.split(":")
-    return getattr(importlib.import_module(module), name)
-
-
-def _worker_main(inbox, outbox, cancel_no, worker_no, jobs_per_worker, job_fn_path):
-    """Loop of one worker process: run jobs from inbox, report on outbox."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    job_fn = _load(job_fn_path)
-    state: dict = {}
-    outbox.put(("ready", worker_no, None))
-    for served in range(1, jobs_per_worker + 1):
-        msg = inbox.get()
-        if msg is None:
-            break
-        number, job_id, spec = msg
-        outbox.put((job_id, worker_no, {"type": "started", "pid": os.getpid(),
-                                        "last": served == jobs_per_worker}))
-        stop = StopSignal()
-        done = threading.Event()
-
-        def watch(number=number, stop=stop, done=done):
-            while not done.wait(0.05):
-                if cancel_no.value == number:
-                    stop.set()
-                    return
-        threading.Thread(target=watch, daemon=True).start()
-        try:
-            result = job_fn(spec, lambda ev, j=job_id: outbox.put((j, worker_no, ev)),
-                            stop, state)
-            final = {"type": "finished", "status": result.get("status", "done"),
-                     "message": result.get("message", ""), "result": result}
-        except Exception as err:  # the job failed; the worker carries on
-            final = {"type": "finished", "status": "failed",
-                     "message": f"{type(err).__name__}: {err}",
-                     "traceback": traceback.format_exc()}
-        done.set()
-        outbox.put((job_id, worker_no, final))
-    outbox.put(("retired", worker_no, None))
-
-
-class _Worker:
-    def __init__(self, ctx, outbox, number, jobs_per_worker, job_fn):
-        self.number = number
-        self.inbox = ctx.Queue()
-        self.cancel_no = ctx.Value("q", -1)
-        self.process = ctx.Process(
-            target=_worker_main, name=f"mbcore-worker-{number}", daemon=True,
-            args=(self.inbox, outbox, self.cancel_no, number, jobs_per_worker, job_fn))
-        self.process.start()
-        self.job: str | None = None
-        self.retiring = False
 
 
 def job_key(spec):
@@ -192,7 +69,7 @@ class JobRunner:
 
     ``start(job) -> id``; ``events(id, since)`` returns the events after the
     first `since` ones (types: queued, started, progress, finished);
-    ``cancel(id)`` stops a job after its current epoch (its result then has
+    ``cancel(id)`` stops a job within one batch (its result then has
     status "stopped" and a resumable ``state``); ``result(id)`` is the
     finished job's result dict, or None while it runs.
     """

@@ -188,7 +188,7 @@ def train_settings(settings, epochs: int | None = None, *, on_progress=None,
 def run_train_job(job, emit, stop, worker_state: dict) -> dict:
     """Worker side of a jobs.TrainJob: train, streaming progress events.
 
-    `stop` is a jobs.StopSignal; it is wired to the trainer's in-graph stop
+    `stop` is a worker.StopSignal; it is wired to the trainer's in-graph stop
     flag so a cancel takes effect after the current epoch, not the chunk.
     """
     if "cache" not in worker_state:
