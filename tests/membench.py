@@ -55,12 +55,15 @@ def run(trainings: int) -> dict:
             server[i] = _rss_mb([os.getpid()])
     for job in pending:
         runner.wait(job, 600)
+    time.sleep(1.0)
+    at_end = _rss_mb([os.getpid(), *runner.worker_pids()])
     sampler.running = False
     report = {"trainings": trainings, "workers": runner._size,
               "server_rss_mb_at_10": round(server.get(10, 0.0), 1),
               f"server_rss_mb_at_{trainings}": round(server[trainings], 1),
               "server_growth_mb": round(server[trainings] - server.get(10, server[trainings]), 1),
               "peak_total_rss_mb": round(sampler.peak, 1),
+              "total_rss_mb_after": round(at_end, 1),
               "failed": sum(1 for j in runner._jobs.values() if j.status == "failed"),
               "total_s": round(time.monotonic() - began, 1)}
     runner.shutdown()
