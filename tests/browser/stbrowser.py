@@ -212,6 +212,7 @@ class StPage:
             thumb = box.locator('input[type="range"]')
             lo, hi = float(thumb.get_attribute("min")), float(thumb.get_attribute("max"))
             step = float(thumb.get_attribute("step") or 1)
+            box.scroll_into_view_if_needed()
             track = box.locator('[role="group"] > div').first.bounding_box()
             self.page.mouse.click(track["x"] + track["width"] * (value - lo) / (hi - lo),
                                   track["y"] + track["height"] / 2)
@@ -225,9 +226,11 @@ class StPage:
                 has_text=re.compile(rf"^\s*{value}\s*$")).wait_for()
             thumb.blur()
         self.wait_idle()
+        shown = box.locator('input').first.evaluate("el => el.value")
+        assert float(shown) == value, f"{label} shows {shown} after setting it to {value}"
 
     def start_sampling(self, every_ms: int = 50):
-        """Record, in the page, the Plotly point count and the progress text over time."""
+        """Record, in the page, the loss chart's point count and the progress line over time."""
         self.page.evaluate(SAMPLER_JS, every_ms)
 
     def stop_sampling(self) -> list[dict]:
@@ -238,13 +241,13 @@ class StPage:
         return self.page.evaluate(f"() => ({POINTS_JS})()")
 
 
-# The longest line drawn by any current (not stale) Plotly chart on the page, in
-# points: a training curve has one point per epoch. (react-plotly keeps the
-# figure on its div; counting all points would count a chart twice while
-# Streamlit swaps the old element for the new one.)
+# Points on the training-loss chart (the Plotly chart titled "Loss ...", which
+# Streamlit wraps in <b>): its
+# longest line, one point per epoch. react-plotly keeps the figure on its div.
+# Other plots on a page (data, fits) are left out.
 POINTS_JS = """() => Math.max(0, ...[...document.querySelectorAll(
-    '[data-testid="stPlotlyChart"] .js-plotly-plot')]
-  .filter(gd => gd.closest('[data-stale="true"]') === null)
+    '[data-testid="stMain"] [data-testid="stPlotlyChart"] .js-plotly-plot')]
+  .filter(gd => /^(<[^>]*>)*Loss\\b/.test(((gd.layout || {}).title || {}).text || ""))
   .flatMap(gd => (gd.data || []).map(tr => ((tr.x || tr.y || []).length || 0))))"""
 SAMPLER_JS = """(every) => {
   const points = """ + POINTS_JS + """;
