@@ -1,6 +1,6 @@
 """Cold start, measured as a visitor meets it: `streamlit run app.py` to first page drawn.
 
-    python scripts/cold_start.py [--page two_branches] [--runs 1] [--drop-caches]
+    python tests/cold_start.py [--page two_branches] [--runs 1] [--drop-caches]
 
 Starts the app on a free localhost port (clean environment, as the browser tests
 do), opens it in headless Chromium and reports, in seconds from the start of
