@@ -200,34 +200,59 @@ class StPage:
             has=self.page.locator('[data-testid="stWidgetLabel"]', has_text=exact)).first
 
     def set_number(self, label: str, value: int):
-        """Set an integer slider or number input by its label, then wait for the rerun."""
+        """Set an integer slider or number input by its label, and wait until the app
+        has run with the new value (a slider commits its value a moment after the
+        last key, so the wait is for a script run that ends after that key)."""
         box = self.number_widget(label)
         box.wait_for(state="visible")
+        box.scroll_into_view_if_needed()
+        if float(box.locator("input").first.evaluate("el => el.value")) == value:
+            return
         if box.get_attribute("data-testid") == "stNumberInput":
             field = box.locator("input")
             field.fill(str(value))
+            self._count_runs()
             field.press("Enter")
         else:
             # Click the track near the value, then step there with the arrow keys.
             thumb = box.locator('input[type="range"]')
             lo, hi = float(thumb.get_attribute("min")), float(thumb.get_attribute("max"))
             step = float(thumb.get_attribute("step") or 1)
-            box.scroll_into_view_if_needed()
+            self.page.wait_for_timeout(200)
             track = box.locator('[role="group"] > div').first.bounding_box()
             self.page.mouse.click(track["x"] + track["width"] * (value - lo) / (hi - lo),
                                   track["y"] + track["height"] / 2)
             self.page.wait_for_timeout(200)
-            now = float(thumb.evaluate("el => el.value"))
             thumb.focus()
-            key = "ArrowRight" if value > now else "ArrowLeft"
-            for _ in range(round(abs(value - now) / step)):
+            now = float(thumb.evaluate("el => el.value"))
+            steps = round((value - now) / step)
+            keys = ["ArrowRight" if steps > 0 else "ArrowLeft"] * abs(steps)
+            if not keys:        # the click hit it: a step back and forth commits it
+                keys = ["ArrowLeft", "ArrowRight"] if value > lo else ["ArrowRight", "ArrowLeft"]
+            for key in keys[:-1]:
                 thumb.press(key)
+            self.wait_idle()
+            self._count_runs()
+            thumb.press(keys[-1])
             box.locator('[data-testid="stSliderThumbValue"]').filter(
                 has_text=re.compile(rf"^\s*{value}\s*$")).wait_for()
-            thumb.blur()
+        self.page.wait_for_function("() => window.__mbRunsDone > 0", timeout=RENDER_TIMEOUT)
         self.wait_idle()
         shown = box.locator('input').first.evaluate("el => el.value")
         assert float(shown) == value, f"{label} shows {shown} after setting it to {value}"
+
+    def _count_runs(self):
+        """From now on, count script runs that end (for set_number's wait)."""
+        self.page.evaluate("""() => {
+          const app = document.querySelector('[data-testid="stApp"]');
+          if (window.__mbRunObserver) window.__mbRunObserver.disconnect();
+          window.__mbRunsDone = 0;
+          window.__mbRunObserver = new MutationObserver(records => {
+            for (const r of records) if (r.oldValue === 'running') window.__mbRunsDone++;
+          });
+          window.__mbRunObserver.observe(app, {attributes: true, attributeOldValue: true,
+                                               attributeFilter: ['data-test-script-state']});
+        }""")
 
     def start_sampling(self, every_ms: int = 50):
         """Record, in the page, the loss chart's point count and the progress line over time."""
