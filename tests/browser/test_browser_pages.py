@@ -73,7 +73,7 @@ def test_parameter_count_matches_the_command_line(lesson_page):
 TRAIN_SETTINGS = {
     "two_branches": {"Epochs": 100}, "merge_modes": {"Epochs": 200},
     "multi_io": {"Epochs": 300}, "aux_output": {"Training samples": 300, "Epochs": 4},
-    "depth_residual": {"Epochs": 60}, "mlp_shapes": {"Epochs": 200}, "multimodal": {"Epochs": 15},
+    "depth_residual": {"Epochs": 60}, "mlp_shapes": {"Epochs": 500, "Batch size": 32}, "multimodal": {"Epochs": 15},
 }
 EPOCH_RE = re.compile(r"Epoch (\d+)/(\d+)")
 
