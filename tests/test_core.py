@@ -239,3 +239,20 @@ def test_build_your_own_enforces_its_rules():
     # a branch with no layers hands its raw features to the merge
     g = architecture(settings("build_your_own", input_2="powers of x", branch_2_layers=0))
     assert g["merge_concatenate"].shape == (16 + 4,)
+
+
+def test_only_the_ui_package_imports_streamlit():
+    """The core stays usable from the command line and in workers without Streamlit."""
+    import ast
+    import pathlib
+    root = pathlib.Path(__file__).resolve().parents[1] / "mbcore"
+    offenders = []
+    for path in root.rglob("*.py"):
+        if "ui" in path.relative_to(root).parts[:1]:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if any(n.split(".")[0] == "streamlit" or n.startswith("mbcore.ui") for n in names):
+                offenders.append(str(path.relative_to(root)))
+    assert offenders == []

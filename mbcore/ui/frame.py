@@ -1,0 +1,74 @@
+"""The page frame: layout, lesson text, the Keras then-and-now box, charts, tables.
+
+`lesson_page` is what every lesson page calls first: sidebar controls, the
+lesson's text beside the model view.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from mbcore.lessons import Lesson, get_lesson
+from mbcore.settings import Settings
+from mbcore.ui.controls import settings_panel
+from mbcore.ui.model import model_view
+
+
+def page(lesson_id: str) -> Lesson:
+    """Wide layout, the lesson's title and its one-line blurb."""
+    lesson = get_lesson(lesson_id)
+    st.set_page_config(page_title=lesson.title, page_icon="🔀", layout="wide")
+    st.title(lesson.title)
+    st.caption(f"{lesson.blurb}  ·  lesson `{lesson.id}`, from source document {lesson.seed_doc}")
+    return lesson
+
+
+def lesson_page(lesson_id: str, text: str, rankdir: str = "TB"):
+    """The frame every lesson shares: sidebar controls, text beside the model view.
+
+    Returns (lesson, settings, graph, aside): settings or graph are None when the
+    input cannot be honoured (an error is shown); `aside` is the text column, for
+    what a page adds under its text (API changes, notes).
+    """
+    lesson = page(lesson_id)
+    settings = settings_panel(lesson)
+    aside, right = st.columns([2, 3], gap="large")
+    with aside:
+        lesson_text(text)
+    with right:
+        graph = model_view(settings, rankdir=rankdir)
+    return lesson, settings, graph, aside
+
+
+def lesson_text(markdown: str) -> None:
+    """The lesson's own words: the idea, what to try, what to look for."""
+    with st.container(border=True):
+        st.markdown(markdown)
+
+
+def api_change(what: str, old: str, new: str, note: str = "") -> None:
+    """The seed's call (Keras 1/2) beside the Keras 3 call that replaces it."""
+    with st.expander(f"Keras then and now: {what}", expanded=False):
+        left, right = st.columns(2)
+        left.caption("In the source tutorial (old Keras)")
+        left.code(old, language="python", wrap_lines=True)
+        right.caption("Keras 3 (used here)")
+        right.code(new, language="python", wrap_lines=True)
+        if note:
+            st.markdown(note)
+
+
+def table(rows: list[dict], **kw) -> None:
+    st.dataframe(rows, hide_index=True, width="stretch", **kw)
+
+
+def chart(fig, key: str | None = None) -> None:
+    st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False})
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def dataset(settings: Settings):
+    """The lesson's data (NumPy only), for examples, ground truth and fit plots."""
+    from mbcore.tasks import make_data
+    return make_data(settings)
+
+

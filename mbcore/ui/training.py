@@ -1,0 +1,209 @@
+"""Training on a page: Train/Stop, live curves, comparisons and final metrics.
+
+The page only talks to jobs running in worker processes, through a Watch kept
+in the session; no Keras object ever lives in the server.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from mbcore.lessons import get_lesson
+from mbcore.settings import Settings, SettingsError
+from mbcore.ui.frame import chart, table
+
+POLL_SECONDS = 0.4
+
+
+def _watches() -> dict:
+    """Job watches by slot; only this (and no Keras object) lives in the session."""
+    return st.session_state.setdefault("_mb_watches", {})
+
+
+def _cancel(slot: str) -> None:
+    for watch in _as_dict(_watches().get(slot)).values():
+        watch.cancel()
+
+
+def _as_dict(entry) -> dict:
+    from mbcore.runs import Watch
+    return {"": entry} if isinstance(entry, Watch) else dict(entry or {})
+
+
+def _stale_note(started: Settings, now: Settings | None, what: str = "The result shown") -> None:
+    """Say so when the controls moved after the shown training was started."""
+    from mbcore.runs import changes
+    diff = changes(started, now) if now is not None else {}
+    if diff:
+        moved = ", ".join(f"{k}: {a} → {b}" for k, (a, b) in list(diff.items())[:4])
+        st.info(f"{what} belongs to the settings it was started with; since then you changed "
+                f"{moved}. Press the button again to train with the new settings.")
+
+
+def _start(slot: str, what) -> None:
+    """Callback of a start button: one Settings, or {name: Settings} for a comparison.
+
+    A callback runs before the page, so the Stop button is live in the same rerun."""
+    from mbcore.runs import Watch
+    _cancel(slot)
+    _watches()[slot] = ({k: Watch(s) for k, s in what.items()} if isinstance(what, dict)
+                        else Watch(what))
+
+
+def _buttons(slot: str, label: str, what) -> bool:
+    """Start and Stop; returns whether a job of this slot is still running."""
+    entry = _watches().get(slot)
+    running = any(not w.update().finished for w in _as_dict(entry).values())
+    row = st.container(horizontal=True)
+    row.button(f"▶ {label}", key=f"{slot}_start", type="primary", on_click=_start,
+               args=(slot, what), disabled=not what)
+    row.button("■ Stop", key=f"{slot}_stop", on_click=_cancel, args=(slot,), disabled=not running)
+    return running
+
+
+def train_panel(settings: Settings, live=None, title: str = "Training"):
+    """Train / Stop, progress and growing curves; returns the finished Run or None.
+
+    The training runs in a worker process; the page keeps only a Watch of it,
+    so reruns, control changes and page switches never interrupt it. `live`
+    (run -> None) draws the lesson's own plot in the fragment, from the predictions
+    so far (when the worker sends them) or the final ones.
+    """
+    slot = f"{type(settings).lesson_id}/train"
+    st.subheader(title)
+    running = _buttons(slot, "Train", settings)
+    watch = _watches().get(slot)
+    if watch is None:
+        st.caption(f"Press Train to train for {settings.epochs} epochs with these settings.")
+        return None
+    _stale_note(watch.settings, settings)
+    st.fragment(run_every=POLL_SECONDS if running else None)(_live_one)(slot, running, live)
+    return watch.run
+
+
+def _live_one(slot: str, was_running: bool, live) -> None:
+    """Fragment body: poll the job, redraw progress and curves; rerun the page at the end."""
+    from mbcore import figures
+    from mbcore.runs import loss_and_metric_series
+    watch = _watches()[slot].update()
+    if was_running and watch.finished:
+        st.rerun()
+    _progress(watch)
+    losses, metrics = loss_and_metric_series(watch.history)
+    regression = get_lesson(slot.split("/")[0]).kind == "regression"
+    # A fixed layout from the first poll on, so the charts are updated, not rebuilt.
+    cols = st.columns(1 if regression else 2)
+    with cols[0]:
+        chart(figures.curves(losses, "Loss (solid: training, dashed: validation)",
+                             log_y=regression), key=f"{slot}_loss")
+    if not regression:
+        with cols[1]:
+            chart(figures.curves(metrics, "Metrics (solid: training, dashed: validation)",
+                                 y="value"), key=f"{slot}_metrics")
+    snapshot = watch.snapshot()
+    if live is not None and snapshot.predictions:
+        live(snapshot)
+
+
+def _progress(watch) -> None:
+    """One line a class can read from the back: where the training is, and its loss."""
+    hist = watch.history
+    text = {"queued": "Waiting for a free worker…", "running": "Starting: building the model "
+            "(the first training after a server start also loads TensorFlow)…"}
+    line = "No epoch finished" if watch.finished else text.get(watch.status, watch.status)
+    if watch.status == "queued" and watch.position:
+        line = (f"Waiting for a free worker: number {watch.position} in the queue "
+                "(the class shares a few workers; Stop leaves the queue)…")
+    if hist.get("loss"):
+        line = f"Epoch {len(hist['loss'])}/{watch.epochs} · loss {hist['loss'][-1]:.4g}"
+        if hist.get("val_loss"):
+            line += f" · validation loss {hist['val_loss'][-1]:.4g}"
+    if watch.finished:
+        line += f" · {watch.status}" + (f" after {watch.wall_time:.1f} s" if watch.wall_time else "")
+    st.progress(min(1.0, len(hist.get("loss", [])) / max(watch.epochs, 1)), text=line)
+    if watch.status in ("failed", "diverged") or (watch.message and watch.status != "done"):
+        (st.error if watch.status == "failed" else st.warning)(watch.message or watch.status)
+
+
+def compare_panel(name: str, label: str, variants: dict, metric: str = "loss"):
+    """Several trainings on the same data and seed, curves overlaid, one row per variant.
+
+    Variants whose network cannot be built are listed with the reason. Returns
+    the finished runs by variant name once all have finished, else {}.
+    """
+    lesson = get_lesson(type(next(iter(variants.values()))).lesson_id)
+    slot = f"{lesson.id}/{name}"
+    good = {}
+    for key, s in variants.items():
+        try:
+            good[key] = (s, lesson.architecture(s).params)
+        except SettingsError as err:
+            st.warning(f"**{key}** cannot be built: {err}")
+    running = _buttons(slot, label, {k: s for k, (s, _) in good.items()})
+    watches = _as_dict(_watches().get(slot))
+    if not watches:
+        st.caption(f"Press {label} to train {len(good)} networks one after the other.")
+        return {}
+    started = {k: w.settings for k, w in watches.items()}
+    if started != {k: s for k, (s, _) in good.items()}:
+        st.info(f"The {label.lower()} below was started with other settings than the "
+                "controls show now. Press the button again to run the new ones.")
+    st.fragment(run_every=POLL_SECONDS if running else None)(_live_many)(
+        slot, running, metric, {k: p for k, (_, p) in good.items()})
+    if all(w.finished for w in watches.values()):
+        return {k: w.run for k, w in watches.items() if w.run is not None}
+    return {}
+
+
+def _live_many(slot: str, was_running: bool, metric: str, params: dict) -> None:
+    from mbcore import figures
+    watches = {k: w.update() for k, w in _as_dict(_watches()[slot]).items()}
+    if was_running and all(w.finished for w in watches.values()):
+        st.rerun()
+    done = sum(w.epoch for w in watches.values())
+    total = sum(w.epochs for w in watches.values())
+    st.progress(min(1.0, done / max(total, 1)), text=f"{done}/{total} epochs over "
+                f"{len(watches)} runs · " + ", ".join(f"{k}: {w.status}" for k, w in watches.items()))
+    series, rows = {}, []
+    for key, w in watches.items():
+        hist = w.history
+        train = next((k for k in sorted(hist, key=len) if not k.startswith("val_")
+                      and k.endswith(metric)), None)
+        if train:
+            series[key] = hist[train]
+            series[f"val {key}"] = hist.get(f"val_{train}", [])
+        val = hist.get(f"val_{train}") if train else None
+        rows.append({"run": key, "status": w.status, "epochs": w.epoch,
+                     f"final validation {metric}": round(val[-1], 4) if val else None,
+                     "params": params.get(key),
+                     "training time (s)": round(w.run.train_seconds, 1) if w.run else None})
+    kind = get_lesson(slot.split("/")[0]).kind
+    chart(figures.curves(series, f"{metric} (solid: training, dashed: validation)", y=metric,
+                         log_y=metric.endswith("loss") and kind == "regression"),
+          key=f"{slot}_overlay")
+    table(rows)
+
+
+def final_metrics(run, named: dict | None = None) -> None:
+    """Headline numbers after training: the lesson's chosen ones (label -> history
+    key), by default every validation curve that is not a repeat; then wall time."""
+    from mbcore.runs import loss_and_metric_series
+    if named is None:
+        losses, metrics = loss_and_metric_series(run.history)
+        named_losses = {k: v for k, v in losses.items() if k.startswith("val ")}
+        shown = {_loss_label(k[4:]) + f" ({run.val_name})": v[-1]
+                 for k, v in named_losses.items() if v}
+        shown.update({k[4:].replace("_", " ") + f" ({run.val_name})": v[-1]
+                      for k, v in metrics.items() if k.startswith("val ") and v})
+    else:
+        shown = {label: run.last(key) for label, key in named.items() if run.last(key) is not None}
+    cols = st.columns(len(shown) + 1)
+    for col, (label, value) in zip(cols, shown.items()):
+        col.metric(label, f"{value:.1%}" if "accuracy" in label else f"{value:.4g}")
+    cols[-1].metric("wall time", f"{run.seconds:.1f} s",
+                    help=f"{run.epoch} of {run.epochs} epochs ({run.status}); "
+                         f"{run.train_seconds:.1f} s of it in the training loop itself")
+
+
+def _loss_label(name: str) -> str:
+    return name if "loss" in name else ("total loss (weighted)" if name.startswith("total")
+                                        else f"{name.replace('_', ' ')} loss")
