@@ -26,6 +26,14 @@ class Lesson:
     # settings -> the same model in the Keras 1/2 API the seed used, for lessons
     # whose seed relies on calls Keras 3 removed or changed (None otherwise).
     keras1: Callable | None = None
+    # {field: value} -> the names of the fields that matter for these values
+    # (e.g. build_your_own with two inputs ignores input_3 and input_4). Pages
+    # tuck the others away but keep their values; None means every field counts.
+    active: Callable | None = None
+
+    def active_fields(self, values: dict) -> set:
+        names = {f for f in self.settings_cls.__dataclass_fields__}
+        return names if self.active is None else set(self.active(values)) & names
 
     def preset(self, name: str):
         """The settings of a named preset; unknown names are a SettingsError."""
