@@ -7,16 +7,18 @@ page *starts* a job and then *watches* it by polling ``events(job, since)``;
 whatever happens to the page, the job lives in the runner.
 
 The API is deliberately small (start, events, status, cancel, result) so
-that sharing identical jobs and a fair queue can be layered on top later.
-Workers are spawned (never forked: TensorFlow's threads do not survive a
-fork) and retired after ``jobs_per_worker`` jobs to hand leaked memory back.
+that sharing identical jobs and a fair queue can be layered on top.
+Workers are fresh processes (never forked: TensorFlow's threads do not
+survive a fork; see worker.py for why not multiprocessing) and retire after
+``jobs_per_worker`` jobs to hand leaked memory back. A retired worker's
+successor starts only once it has exited, so no more than `workers`
+TensorFlow processes are ever alive at once.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import itertools
-import multiprocessing as mp
 import os
 import queue
 import threading
@@ -25,7 +27,7 @@ import uuid
 from collections import OrderedDict, deque
 
 from mbcore.result_cache import ResultCache, result_size
-from mbcore.worker import _Worker
+from mbcore.worker import Worker
 
 DEFAULT_JOB_FN = "mbcore.train_run:run_train_job"
 FINISHED = ("done", "stopped", "diverged", "failed", "cancelled")
@@ -65,7 +67,7 @@ class _Job:
 
 
 class JobRunner:
-    """Runs jobs in a small pool of spawned worker processes.
+    """Runs jobs in a small pool of worker processes.
 
     ``start(job) -> id``; ``events(id, since)`` returns the events after the
     first `since` ones (types: queued, started, progress, finished);
@@ -78,8 +80,7 @@ class JobRunner:
                  job_fn: str = DEFAULT_JOB_FN, keep_finished: int = 200,
                  keep_mb: float = 256.0, abandon_after: float = 20.0,
                  cache_dir: str | None = None):
-        self._ctx = mp.get_context("spawn")
-        self._outbox = self._ctx.Queue()
+        self._outbox: queue.Queue = queue.Queue()
         self._lock = threading.RLock()
         self._jobs: OrderedDict[str, _Job] = OrderedDict()
         self._queue: deque[str] = deque()
@@ -93,7 +94,7 @@ class JobRunner:
         self._disk = ResultCache(cache_dir) if cache_dir else None
         self.stats = {"started": 0, "trainings_run": 0, "shared": 0, "from_disk": 0,
                       "abandoned": 0, "max_running": 0}
-        self._workers: dict[int, _Worker] = {}
+        self._workers: dict[int, Worker] = {}
         self._closed = False
         with self._lock:
             for _ in range(workers):
@@ -193,7 +194,7 @@ class JobRunner:
                 job.cancelling = True            # no longer offered to newcomers
                 for w in self._workers.values():
                     if w.job == job_id:
-                        w.cancel_no.value = job.number
+                        w.cancel(job.number)
 
     def wait(self, job_id: str, timeout: float | None = None) -> dict | None:
         """Block until the job finishes (for scripts and tests, not pages)."""
@@ -206,7 +207,7 @@ class JobRunner:
 
     def worker_pids(self) -> list[int]:
         with self._lock:
-            return [w.process.pid for w in self._workers.values()]
+            return [w.pid for w in self._workers.values()]
 
     def shutdown(self, timeout: float = 5.0):
         """Cancel everything and end the worker processes."""
@@ -216,12 +217,9 @@ class JobRunner:
                 self.cancel(job_id)
             workers = list(self._workers.values())
             for w in workers:
-                w.inbox.put(None)
+                w.quit()
         for w in workers:
-            w.process.join(timeout)
-            if w.process.is_alive():
-                w.process.terminate()
-                w.process.join(1.0)
+            w.end(timeout)
 
     # -------------------------------------------------------- internals ---
     def _get(self, job_id) -> _Job:
@@ -231,8 +229,7 @@ class JobRunner:
             raise KeyError(f"unknown job {job_id!r}") from None
 
     def _spawn(self):
-        w = _Worker(self._ctx, self._outbox, next(self._worker_numbers),
-                    self._per_worker, self._job_fn)
+        w = Worker(self._outbox, next(self._worker_numbers), self._per_worker, self._job_fn)
         self._workers[w.number] = w
 
     def _fair_order(self) -> list[str]:
@@ -251,16 +248,14 @@ class JobRunner:
         return [job_id for _, _, job_id in sorted(ranked)]
 
     def _dispatch(self):
-        free = [w for w in self._workers.values()
-                if w.job is None and not w.retiring and w.process.is_alive()]
+        free = [w for w in self._workers.values() if w.job is None and not w.retiring]
         for w in free:
             if not self._queue:
                 return
             job = self._jobs[self._fair_order()[0]]
             self._queue.remove(job.id)
             job.status = "running"
-            w.job = job.id
-            w.inbox.put((job.number, job.id, job.spec))
+            w.run(job.number, job.id, job.spec)
             self.stats["trainings_run"] += 1
             self.stats["max_running"] = max(self.stats["max_running"], sum(
                 1 for j in self._jobs.values() if j.status == "running"))
@@ -315,51 +310,44 @@ class JobRunner:
                 job_id, worker_no, event = self._outbox.get(timeout=0.25)
             except queue.Empty:
                 job_id = None
-            except (EOFError, OSError):
-                return
             with self._lock:
                 if job_id is not None:
                     self._handle(job_id, worker_no, event)
-                self._check_workers()
                 self._reap_abandoned()
                 if not self._closed:
                     self._dispatch()
 
     def _handle(self, job_id, worker_no, event):
         worker = self._workers.get(worker_no)
-        if job_id == "retired":
-            self._workers.pop(worker_no, None)
-            if not self._closed and len(self._workers) < self._size:
-                self._spawn()
+        if job_id == "exited":
+            self._worker_exited(worker_no, event["code"])
             return
-        if job_id == "ready" or job_id not in self._jobs:
+        if job_id == "garbled" and worker is not None and worker.job in self._jobs:
+            job_id, event = worker.job, {"type": "finished", "status": "failed",
+                                         "message": "unreadable message from the worker: "
+                                         + event["message"]}
+        if event["type"] == "finished" and worker is not None and worker.job == job_id:
+            worker.job = None
+        job = self._jobs.get(job_id)
+        if job is None:
             return
-        job = self._jobs[job_id]
         if event["type"] == "finished":
             self._finish(job, event)
-            if worker is not None:
-                worker.job = None
             self._prune()
             return
-        if event["type"] == "started" and event.get("last") and worker is not None:
-            # spawn the successor now so it has imported TensorFlow by the
-            # time the retiring worker's last job ends
-            worker.retiring = True
-            if not self._closed:
-                self._spawn()
         job.events.append({**event, "time": time.time()})
 
-    def _check_workers(self):
-        for number, w in list(self._workers.items()):
-            if w.process.is_alive():
-                continue
-            if w.job is not None and w.job in self._jobs:
-                self._finish(self._jobs[w.job], {
-                    "type": "finished", "status": "failed",
-                    "message": f"the worker process ended (exit code {w.process.exitcode})"})
-            del self._workers[number]
-            if not self._closed and not w.retiring:
-                self._spawn()
+    def _worker_exited(self, number: int, code):
+        """A worker process is gone (retired, or died): its job, if it had one,
+        failed; a successor starts now, so that the two never coexist."""
+        w = self._workers.pop(number, None)
+        if w is not None and w.job is not None and w.job in self._jobs \
+                and self._jobs[w.job].status not in FINISHED:
+            self._finish(self._jobs[w.job], {
+                "type": "finished", "status": "failed",
+                "message": f"the worker process ended (exit code {code})"})
+        if not self._closed and len(self._workers) < self._size:
+            self._spawn()
 
 
 _shared: JobRunner | None = None

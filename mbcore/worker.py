@@ -1,18 +1,127 @@
-"""The worker process side of the job runner: one loop per spawned process.
+"""Worker processes of the job runner: ``python -m mbcore.worker``, talked to
+through pickled messages on its stdin and stdout.
 
-Kept apart from jobs.py so that what runs in the server and what runs in a
-worker can each be read on its own. A worker imports the job function (and so
-TensorFlow) itself; the server never does.
+Why a plain subprocess and not multiprocessing: a spawned multiprocessing
+child re-runs the parent's ``__main__``, and in a Streamlit server that is the
+page script (Streamlit installs it as ``__main__``). Every worker then
+imported Streamlit and ran a page without a session. Starting the worker as
+its own main module also lets the server give it its own environment (a
+smaller malloc arena count), and a worker whose server has gone sees its stdin
+close and quits.
+
+Server side: ``Worker`` (one per process). Worker side: ``serve()``.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
+import pickle
+import queue
+import struct
+import subprocess
+import sys
 import threading
 import traceback
+from pathlib import Path
+
+_HEADER = struct.Struct("<Q")
+ROOT = str(Path(__file__).resolve().parents[1])
+# glibc gives every thread that allocates its own malloc arena; TensorFlow's
+# thread pools then hold hundreds of MB of freed memory. Two arenas are plenty.
+WORKER_ENV = {"MALLOC_ARENA_MAX": "2", "TF_CPP_MIN_LOG_LEVEL": "3"}
 
 
+def send(stream, message, lock: threading.Lock) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    with lock:
+        stream.write(_HEADER.pack(len(data)) + data)
+        stream.flush()
+
+
+def receive(stream):
+    """The next message; EOFError when the other side has closed the pipe."""
+    header = stream.read(_HEADER.size)
+    if len(header) < _HEADER.size:
+        raise EOFError
+    size = _HEADER.unpack(header)[0]
+    data = stream.read(size)
+    if len(data) < size:
+        raise EOFError
+    return pickle.loads(data)
+
+
+# ------------------------------------------------------------ server side ---
+class Worker:
+    """One worker process as the server sees it.
+
+    Everything it says arrives on `outbox` as (job_id, worker number, event);
+    the last message is ("exited", number, {"code": exit code}), sent only
+    once the process is gone, after all its other messages.
+    """
+
+    def __init__(self, outbox: queue.Queue, number: int, jobs_per_worker: int, job_fn: str):
+        self.number, self.jobs_per_worker = number, jobs_per_worker
+        self.job: str | None = None        # the job it is running
+        self.served = 0                     # jobs handed to it
+        self._lock = threading.Lock()
+        env = {**os.environ, **WORKER_ENV}
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")]))
+        self.process = subprocess.Popen([sys.executable, "-m", "mbcore.worker"], env=env,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self._send(("init", {"sys_path": sys.path, "number": number,
+                             "jobs": jobs_per_worker, "job_fn": job_fn}))
+        threading.Thread(target=self._read, args=(outbox,), daemon=True,
+                         name=f"mbcore-worker-{number}-reader").start()
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    @property
+    def retiring(self) -> bool:
+        """Has been handed its last job: it exits once that ends."""
+        return self.served >= self.jobs_per_worker
+
+    def run(self, number: int, job_id: str, spec) -> None:
+        self.job, self.served = job_id, self.served + 1
+        self._send(("job", number, job_id, spec))
+
+    def cancel(self, number: int) -> None:
+        self._send(("cancel", number))
+
+    def quit(self) -> None:
+        self._send(None)
+
+    def end(self, timeout: float) -> None:
+        """Wait for the process to exit; kill it if it does not."""
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def _send(self, message) -> None:
+        try:
+            send(self.process.stdin, message, self._lock)
+        except (BrokenPipeError, OSError, ValueError):
+            pass                      # it has died; its "exited" message says so
+
+    def _read(self, outbox: queue.Queue) -> None:
+        stream = self.process.stdout
+        while True:
+            try:
+                job_id, event = receive(stream)
+            except (EOFError, OSError):
+                break
+            except Exception as err:  # a message the server cannot unpickle
+                job_id, event = "garbled", {"message": f"{type(err).__name__}: {err}"}
+            outbox.put((job_id, self.number, event))
+        self.end(10.0)
+        outbox.put(("exited", self.number, {"code": self.process.returncode}))
+
+
+# ------------------------------------------------------------ worker side ---
 class StopSignal:
     """A stop flag that also calls hooks (e.g. Trainer.request_stop) when set."""
 
@@ -39,55 +148,93 @@ class StopSignal:
             hook()
 
 
+class _Inbox(threading.Thread):
+    """Reads the server's messages while a job runs: jobs wait in `jobs`, a
+    cancel stops the running job at once. A closed stdin (the server has
+    gone) stops the job and ends the worker."""
+
+    def __init__(self, stream):
+        super().__init__(daemon=True, name="mbcore-worker-inbox")
+        self.stream, self.jobs = stream, queue.Queue()
+        self._lock = threading.Lock()
+        self._cancelled = -1
+        self._current: tuple[int, StopSignal] | None = None
+
+    def begin(self, number: int) -> StopSignal:
+        """The stop signal of job `number`, already set if it was cancelled."""
+        stop = StopSignal()
+        with self._lock:
+            self._current = (number, stop)
+            cancelled = self._cancelled == number
+        if cancelled:
+            stop.set()
+        return stop
+
+    def _stop(self, number: int | None) -> None:
+        with self._lock:
+            if number is not None:
+                self._cancelled = number
+            current = self._current
+        if current is not None and number in (None, current[0]):
+            current[1].set()
+
+    def run(self):
+        while True:
+            try:
+                message = receive(self.stream)
+            except (EOFError, OSError):
+                self._stop(None)
+                message = None
+            if message is None:
+                self.jobs.put(None)
+                return
+            if message[0] == "cancel":
+                self._stop(message[1])
+            else:
+                self.jobs.put(message[1:])
+
+
 def _load(path: str):
     module, name = path.split(":")
     return getattr(importlib.import_module(module), name)
 
 
-def _worker_main(inbox, outbox, cancel_no, worker_no, jobs_per_worker, job_fn_path):
-    """Loop of one worker process: run jobs from inbox, report on outbox."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    job_fn = _load(job_fn_path)
+def serve() -> None:
+    """Loop of one worker process: run jobs from stdin, report on stdout."""
+    out, out_lock = os.fdopen(os.dup(1), "wb"), threading.Lock()
+    os.dup2(2, 1)                       # stray prints go to stderr, not into the messages
+    sys.stdout = sys.stderr
+    stdin = sys.stdin.buffer
+    _, init = receive(stdin)
+    sys.path[:0] = [p for p in init["sys_path"] if p not in sys.path]
+    inbox = _Inbox(stdin)
+    inbox.start()
+    job_fn = _load(init["job_fn"])
     state: dict = {}
-    outbox.put(("ready", worker_no, None))
-    for served in range(1, jobs_per_worker + 1):
-        msg = inbox.get()
-        if msg is None:
+    for _ in range(init["jobs"]):
+        message = inbox.jobs.get()
+        if message is None:
             break
-        number, job_id, spec = msg
-        outbox.put((job_id, worker_no, {"type": "started", "pid": os.getpid(),
-                                        "last": served == jobs_per_worker}))
-        stop = StopSignal()
-        done = threading.Event()
+        number, job_id, spec = message
+        stop = inbox.begin(number)
 
-        def watch(number=number, stop=stop, done=done):
-            while not done.wait(0.05):
-                if cancel_no.value == number:
-                    stop.set()
-                    return
-        threading.Thread(target=watch, daemon=True).start()
+        def emit(event, job_id=job_id):
+            send(out, (job_id, event), out_lock)
+        emit({"type": "started", "pid": os.getpid()})
         try:
-            result = job_fn(spec, lambda ev, j=job_id: outbox.put((j, worker_no, ev)),
-                            stop, state)
+            result = job_fn(spec, emit, stop, state)
             final = {"type": "finished", "status": result.get("status", "done"),
                      "message": result.get("message", ""), "result": result}
         except Exception as err:  # the job failed; the worker carries on
             final = {"type": "finished", "status": "failed",
                      "message": f"{type(err).__name__}: {err}",
                      "traceback": traceback.format_exc()}
-        done.set()
-        outbox.put((job_id, worker_no, final))
-    outbox.put(("retired", worker_no, None))
+        emit(final)
+    out.close()
+    sys.stderr.flush()
+    os._exit(0)       # skip TensorFlow's slow teardown: nothing is left to save
 
 
-class _Worker:
-    def __init__(self, ctx, outbox, number, jobs_per_worker, job_fn):
-        self.number = number
-        self.inbox = ctx.Queue()
-        self.cancel_no = ctx.Value("q", -1)
-        self.process = ctx.Process(
-            target=_worker_main, name=f"mbcore-worker-{number}", daemon=True,
-            args=(self.inbox, outbox, self.cancel_no, number, jobs_per_worker, job_fn))
-        self.process.start()
-        self.job: str | None = None
-        self.retiring = False
+if __name__ == "__main__":
+    from mbcore.worker import serve as _serve    # the module proper, not a __main__ copy
+    _serve()

@@ -2,7 +2,9 @@
 resume, recycling of workers, and failures that leave the runner usable."""
 
 import os
+import sys
 import time
+import types
 
 import pytest
 
@@ -106,3 +108,25 @@ def test_a_failing_or_dying_job_is_reported_and_the_runner_goes_on():
         assert echo.wait(good, timeout=60)["echo"] == "ok"
     finally:
         echo.shutdown()
+
+
+def _modules(job, emit, stop, state):
+    return {"status": "done", "streamlit": "streamlit" in sys.modules,
+            "main": getattr(sys.modules["__main__"], "__file__", None)}
+
+
+def test_a_worker_never_runs_the_servers_main_script(tmp_path, monkeypatch):
+    """Streamlit installs the page script as __main__ while it runs; a worker
+    started then must not run that script (nor import Streamlit) itself."""
+    page = tmp_path / "page.py"
+    page.write_text("import streamlit\n")
+    fake_main = types.ModuleType("__main__")
+    fake_main.__file__ = str(page)
+    monkeypatch.setitem(sys.modules, "__main__", fake_main)
+    r = JobRunner(workers=1, job_fn=f"{__name__}:_modules")
+    try:
+        result = r.wait(r.start("which modules?"), timeout=60)
+    finally:
+        r.shutdown()
+    assert result["status"] == "done"
+    assert result["streamlit"] is False and result["main"] != str(page)
