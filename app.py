@@ -1,17 +1,35 @@
-"""Landing page: what multi-branch networks are, and a card per lesson."""
+"""The app's entry point: navigation from the lesson registry, and the landing page.
+
+Every registered lesson is served from its own file, pages/<n>_<id>.py, at
+/<id>; the landing page lives here and is served at /. Building the navigation
+from the registry names the pages by their lesson titles (Streamlit's automatic
+pages/ listing would show the file names, and this file as "app").
+"""
 from pathlib import Path
 
 import streamlit as st
 
-from mbcore.lessons import LESSONS
+from mbcore.lessons import ALL_LESSONS, LESSONS
 
 ROOT = Path(__file__).parent
+ICON = "🔀"
 
-st.set_page_config(page_title="Multi-branch networks", page_icon="🔀", layout="wide")
 
-st.title("Multi-branch neural networks")
-st.markdown(
-    """
+def lesson_pages() -> dict[str, st.Page]:
+    """The lesson pages that exist, by lesson id, in registry order."""
+    pages = {}
+    for number, lesson in enumerate(ALL_LESSONS.values(), 1):
+        path = ROOT / "pages" / f"{number}_{lesson.id}.py"
+        if path.exists():
+            pages[lesson.id] = st.Page(path, title=lesson.title, url_path=lesson.id)
+    return pages
+
+
+def landing() -> None:
+    """What multi-branch networks are, and a card per lesson."""
+    st.title("Multi-branch neural networks")
+    st.markdown(
+        """
 A plain network is a single chain: one input, one stack of layers, one output.
 Real problems are rarely that tidy. A headline comes with the hour it was posted;
 a photo comes with a tag; a physics model must predict two quantities at once.
@@ -23,20 +41,29 @@ Each lesson below is a small, live experiment. Move a slider and the model
 summary and diagram change at once; press **Train** and watch the curves grow
 while the model learns on a toy task made for the lesson. Every lesson starts
 from the settings of the tutorial it comes from, so you can reproduce the
-original result before you change it.
+original result before you change it. The last page puts it all together:
+design your own network, from its inputs to its outputs.
 """
-)
+    )
+    st.subheader("Lessons")
+    cols = st.columns(2)
+    for number, lesson in enumerate(ALL_LESSONS.values(), 1):
+        with cols[(number - 1) % 2].container(border=True):
+            st.markdown(f"**{number}. {lesson.title}**  \n{lesson.blurb}")
+            if lesson.id in PAGES:
+                st.page_link(PAGES[lesson.id], label=f"Open: {lesson.title}", icon="▶️")
+            else:
+                st.caption(f"Lesson id `{lesson.id}`: use "
+                           f"`python -m mbcore summary {lesson.id}`.")
+    st.caption("Built on Keras 3 and TensorFlow. The same lessons are available from the "
+               "command line: `python -m mbcore lessons`.")
 
-st.subheader("Lessons")
-cols = st.columns(2)
-for i, lesson in enumerate(LESSONS.values()):
-    page = ROOT / "pages" / f"{i + 1}_{lesson.id}.py"
-    with cols[i % 2].container(border=True):
-        st.markdown(f"**{i + 1}. {lesson.title}**  \n{lesson.blurb}")
-        if page.exists():
-            st.page_link(str(page.relative_to(ROOT)), label=f"Open: {lesson.title}", icon="▶️")
-        else:
-            st.caption(f"Lesson id `{lesson.id}`: use `python -m mbcore summary {lesson.id}`.")
 
-st.caption("Built on Keras 3 and TensorFlow. The same lessons are available from the command "
-           "line: `python -m mbcore lessons`.")
+PAGES = lesson_pages()
+HOME = st.Page(landing, title="Overview", icon=":material/home:", default=True)
+st.set_page_config(page_title="Multi-branch networks", page_icon=ICON, layout="wide")
+st.navigation({
+    "": [HOME],
+    "Lessons": [p for lid, p in PAGES.items() if lid in LESSONS],
+    "Your turn": [p for lid, p in PAGES.items() if lid not in LESSONS],
+}).run()

@@ -8,6 +8,7 @@ output_1_loss ...) so that they travel in a URL like every other lesson's.
 from dataclasses import make_dataclass
 
 from mbcore.graph import Graph
+from mbcore.merges import MERGES, MergeError, get_merge
 from mbcore.lessons.common import (Lesson, batch_opt, epochs_opt, lr_opt, merge_opt,
                                    optimizer_opt, samples_opt, seed_opt)
 from mbcore.recipe import simple_recipe
@@ -71,6 +72,50 @@ BuildYourOwn = make_dataclass(
                "__module__": __name__})
 
 
+def active(values: dict) -> set[str]:
+    """The fields that shape the network for these values; the rest wait, unused.
+
+    Only the first `inputs` inputs and branches and the first `outputs` outputs
+    count; one input has nothing to merge; a width or layer type only matters
+    for a stack that has layers.
+    """
+    def get(name):
+        return values.get(name, BuildYourOwn.__dataclass_fields__[name].default)
+
+    names = {f for f in BuildYourOwn.__dataclass_fields__
+             if not f.startswith(("input_", "branch_", "output_"))
+             and f not in ("merge", "trunk_width")}
+    for i in range(1, int(get("inputs")) + 1):
+        names |= {f"input_{i}", f"branch_{i}_layers"}
+        if int(get(f"branch_{i}_layers")) > 0:
+            names |= {f"branch_{i}_{part}" for part in ("type", "width", "activation")}
+    for j in range(1, int(get("outputs")) + 1):
+        names |= {f"output_{j}_{part}" for part in ("target", "loss", "weight")}
+    if int(get("inputs")) > 1:
+        names.add("merge")
+    if int(get("trunk_layers")) > 0:
+        names.add("trunk_width")
+    return names
+
+
+def _merge(g: Graph, s, ends: list[str]) -> str:
+    """The merge node, or a MergeError that names the culprit branch and the way out."""
+    try:
+        return g.merge(s.merge, ends)
+    except MergeError as err:
+        mode = get_merge(s.merge)
+        if mode.max_inputs and len(ends) > mode.max_inputs:
+            any_number = ", ".join(m.name for m in MERGES.values() if m.max_inputs is None)
+            fix = (f"Set the number of inputs to {mode.max_inputs}, or pick a merge that "
+                   f"takes any number of branches: {any_number}.")
+        else:
+            widths = ", ".join(f"branch {i} = {g[e].shape[-1]}" for i, e in enumerate(ends, 1))
+            fix = (f"Now {widths}. Give every branch the same width (a branch with 0 "
+                   "layers passes its input's features straight through, so its width is "
+                   "their number), or pick concatenate, which takes any widths.")
+        raise MergeError(f"{err}. {fix}") from None
+
+
 def architecture(s) -> Graph:
     from mbcore.tasks.playground import feature_width
     g, ends = Graph(), []
@@ -81,7 +126,7 @@ def architecture(s) -> Graph:
         ends.append(g.stack(x, f"branch_{i}", [getattr(s, f"branch_{i}_width")] *
                             getattr(s, f"branch_{i}_layers"),
                             None if act == "linear" else act, dropout=dropout))
-    x = g.merge(s.merge, ends) if len(ends) > 1 else ends[0]
+    x = _merge(g, s, ends) if len(ends) > 1 else ends[0]
     x = g.stack(x, "trunk", [s.trunk_width] * s.trunk_layers)
     for j in range(1, s.outputs + 1):
         bce = getattr(s, f"output_{j}_loss") == "binary_crossentropy"
@@ -102,7 +147,7 @@ LESSON = Lesson(
     id="build_your_own", title="Build your own",
     blurb="Up to four inputs, a branch each, any merge, one or two outputs: design and train.",
     seed_doc="", settings_cls=BuildYourOwn, task="playground", kind="regression",
-    architecture=architecture, recipe=recipe,
+    architecture=architecture, recipe=recipe, active=active,
     presets={
         "two inputs, two outputs": {},
         "one input, one output": {"inputs": 1, "outputs": 1},
