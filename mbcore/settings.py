@@ -95,11 +95,18 @@ class Spec:
         """The inverse of parse, used for URLs and generated commands."""
         if self.type is bool:
             return "true" if value else "false"
-        return _fmt(value) if self.type is float else str(value)
+        return _exact(value) if self.type is float else str(value)
 
 
 def _bad():
     raise ValueError
+
+
+def _exact(x: float) -> str:
+    """Short text for a float that still parses back to the very same float
+    (0.0007, 12, 1e-05; never 0.1 for 0.10000000000000002)."""
+    short = f"{x:g}"
+    return short if float(short) == x else repr(float(x))
 
 
 def _fmt(x: float | None) -> str:

@@ -1,7 +1,8 @@
 """The page frame: layout, lesson text, the Keras then-and-now box, charts, tables.
 
 `lesson_page` is what every lesson page calls first: sidebar controls, the
-lesson's text beside the model view.
+lesson's text beside the model view. In presenter mode the text is folded
+away, the then-and-now boxes are left out and charts are drawn larger.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import streamlit as st
 from mbcore.lessons import Lesson, get_lesson
 from mbcore.settings import Settings
 from mbcore.ui.controls import settings_panel
+from mbcore.ui.links import presenting
 from mbcore.ui.model import model_view
 
 
@@ -31,9 +33,13 @@ def lesson_page(lesson_id: str, text: str, rankdir: str = "TB"):
     """
     lesson = page(lesson_id)
     settings = settings_panel(lesson)
-    aside, right = st.columns([2, 3], gap="large")
+    aside, right = st.columns([1, 3] if presenting() else [2, 3], gap="large")
     with aside:
-        lesson_text(text)
+        if presenting():
+            with st.expander("Lesson text"):
+                st.markdown(text)
+        else:
+            lesson_text(text)
     with right:
         graph = model_view(settings, rankdir=rankdir)
     return lesson, settings, graph, aside
@@ -47,6 +53,8 @@ def lesson_text(markdown: str) -> None:
 
 def api_change(what: str, old: str, new: str, note: str = "") -> None:
     """The seed's call (Keras 1/2) beside the Keras 3 call that replaces it."""
+    if presenting():
+        return
     with st.expander(f"Keras then and now: {what}", expanded=False):
         left, right = st.columns(2)
         left.caption("In the source tutorial (old Keras)")
@@ -62,7 +70,21 @@ def table(rows: list[dict], **kw) -> None:
 
 
 def chart(fig, key: str | None = None) -> None:
+    if presenting():
+        fig = for_projector(fig)
     st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False})
+
+
+def for_projector(fig, scale: float = 1.4):
+    """A copy of a Plotly figure with taller plot and larger type, for the back row."""
+    import plotly.graph_objects as go
+    big = go.Figure(fig)
+    layout = big.layout
+    big.update_layout(height=round((layout.height or 400) * scale),
+                      font_size=round((layout.font.size or 14) * scale))
+    if layout.title.font.size:
+        big.update_layout(title_font_size=round(layout.title.font.size * scale))
+    return big
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
