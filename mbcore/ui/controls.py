@@ -113,7 +113,8 @@ def settings_panel(lesson: Lesson, where=None) -> Settings | None:
             for name, changes in lesson.presets.items():
                 st.button(name, key=f"preset_{name}", on_click=_apply, args=(cls, changes),
                           width="stretch")
-        share = st.popover("🔗 Share: a link to these settings", width="stretch")
+        share = st.popover("Share a link", icon=":material/link:", width="stretch",
+                           help="The full address of this page with these settings.")
         fields = st.container()
         view, hide = _view_controls(cls)          # drawn below the fields
         with fields:

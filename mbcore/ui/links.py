@@ -115,8 +115,8 @@ def open_link(lesson: Lesson) -> tuple[str, ...]:
 
 def show_warnings(warnings: tuple[str, ...]) -> None:
     if warnings:
-        st.warning("This link asked for something the lesson cannot do, so the page uses "
-                   "the default instead:\n\n" + "\n".join(f"- {w}" for w in warnings))
+        st.warning("Part of this link could not be used; the rest of it is applied:\n\n"
+                   + "\n".join(f"- {w}" for w in warnings))
 
 
 def presenting() -> bool:
