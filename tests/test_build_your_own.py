@@ -124,11 +124,19 @@ def test_train_shows_each_fit_and_the_yes_no_accuracy():
     assert "Epoch 3/3" in at.get("progress")[0].proto.text
 
 
-# -- the landing page ------------------------------------------------------------------
+# -- the landing page and the navigation ----------------------------------------------
 def test_landing_links_every_lesson_page_at_its_id():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert not at.exception, at.exception[0].value
     links = [link.proto.page for link in at.get("page_link")]
     assert sorted(links) == sorted(ALL_LESSONS)
+
+
+def test_a_lesson_opened_first_is_routed_through_app_navigation():
+    """AppTest opens a page in Streamlit's legacy pages/ mode, as a fresh server does
+    for a link: the page leaves that mode, so app.py's navigation draws the sidebar."""
+    from streamlit.runtime.pages_manager import PagesManager
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     at.switch_page(str(PAGE.relative_to(ROOT))).run()
     assert not at.exception and at.title[0].value == PLAYGROUND.title
+    assert PagesManager.uses_pages_directory is False

@@ -13,10 +13,12 @@ from mbcore.settings import Settings
 from mbcore.ui.controls import settings_panel
 from mbcore.ui.links import presenting
 from mbcore.ui.model import model_view
+from mbcore.ui.navigation import use_app_navigation
 
 
 def page(lesson_id: str) -> Lesson:
     """Wide layout, the lesson's title and its one-line blurb."""
+    use_app_navigation()
     lesson = get_lesson(lesson_id)
     st.set_page_config(page_title=lesson.title, page_icon="🔀", layout="wide")
     st.title(lesson.title)
