@@ -52,16 +52,18 @@ def fits(run) -> None:
     worker sends predictions along with its progress."""
     data = ui.dataset(run.settings)
     x = data.info["x_val"]
+    st.caption("Each output's prediction against its exact target on the "
+               "validation points, which training never sees.")
     cols = st.columns(run.settings.outputs)
     for j, col in enumerate(cols, 1):
         name, target = f"output_{j}", run.settings.target(j)
         pred, exact = run.predictions.get(name), np.ravel(data.y_val[name])
         if pred is None:
             continue
-        title = f"Output {j}: {target} on validation points"
+        title = f"Output {j}: {target}"
         if TARGETS[target][1]:
             right = np.mean((np.ravel(pred) > 0.5) == (exact > 0.5))
-            title = f"Output {j}: {target}, {right:.0%} right on validation points"
+            title += f" · {right:.0%} right"
         with col:
             ui.chart(figures.fit(x, exact, {"prediction": pred}, title, target),
                      key=f"fit_{name}")
