@@ -65,7 +65,7 @@ class Worker:
         self.job: str | None = None        # the job it is running
         self.served = 0                     # jobs handed to it
         self._lock = threading.Lock()
-        env = {**os.environ, **WORKER_ENV}
+        env = {**WORKER_ENV, **os.environ}        # the environment may override them
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")]))
         self.process = subprocess.Popen([sys.executable, "-m", "mbcore.worker"], env=env,
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
@@ -209,7 +209,7 @@ def serve() -> None:
     sys.path[:0] = [p for p in init["sys_path"] if p not in sys.path]
     inbox = _Inbox(stdin)
     inbox.start()
-    job_fn = _load(init["job_fn"])
+    job_fn = None         # loaded with the first job, so that a bad path fails that job
     state: dict = {}
     for _ in range(init["jobs"]):
         message = inbox.jobs.get()
@@ -222,6 +222,7 @@ def serve() -> None:
             send(out, (job_id, event), out_lock)
         emit({"type": "started", "pid": os.getpid()})
         try:
+            job_fn = job_fn or _load(init["job_fn"])
             result = job_fn(spec, emit, stop, state)
             final = {"type": "finished", "status": result.get("status", "done"),
                      "message": result.get("message", ""), "result": result}

@@ -5,6 +5,9 @@ only results), the pool's workers do the training and are recycled. Reports the
 server's resident memory after the 10th and the 50th training and the peak of
 server plus workers. Run: python tests/membench.py [--trainings 50] [--json]
 (MBCORE_WORKERS=1 for the small Streamlit Community Cloud setting).
+
+With --biggest it instead trains every lesson once at its biggest allowed
+settings (one epoch, each in a fresh worker) and reports each worker's peak.
 """
 from __future__ import annotations
 
@@ -31,6 +34,65 @@ def settings_cycle():
         lesson, name = variants[n % len(variants)]
         s = lesson.preset(name)
         yield s.replace(seed=n, epochs=min(s.epochs, 5))
+
+
+# A seed or a number of epochs costs no memory; every other whole number is a size.
+NOT_SIZES = ("seed", "epochs")
+# What one worker may peak at: two of them and the server stay under 2 GB.
+WORKER_BUDGET_MB = 900
+
+
+def biggest_settings(lesson, epochs: int = 1):
+    """The lesson's biggest allowed settings: every size (samples, widths, layers,
+    blocks, batch...) at the top of its range, and each choice (merge, on/off...)
+    the one that gives the most parameters, the default on a tie."""
+    from mbcore.settings import SettingsError, specs
+    cls = lesson.settings_cls
+    values = {s.name: s.hi for s in specs(cls) if s.type is int and s.name not in NOT_SIZES}
+    values["epochs"] = epochs
+    for spec in specs(cls):
+        options = spec.choices or ((True, False) if spec.type is bool else ())
+        best = None
+        for choice in sorted(options, key=lambda c: c != spec.default):
+            try:
+                params = lesson.architecture(cls(**{**values, spec.name: choice})).params
+            except SettingsError:
+                continue
+            if best is None or params > best[0]:
+                best = (params, choice)
+        if best is not None:
+            values[spec.name] = best[1]
+    return cls(**values)
+
+
+def peak_rss_job(job, emit, stop, state) -> dict:
+    """A training job that also reports its worker's peak resident memory."""
+    import resource
+    from mbcore.train_run import run_train_job
+    result = run_train_job(job, emit, stop, state)
+    return {**result, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def run_biggest() -> dict:
+    """Each lesson's biggest settings, one epoch, each in a fresh worker."""
+    from mbcore.jobs import JobRunner, TrainJob
+    from mbcore.lessons import ALL_LESSONS
+    runner = JobRunner(workers=1, jobs_per_worker=1, job_fn="membench:peak_rss_job")
+    lessons = {}
+    try:
+        for lesson in ALL_LESSONS.values():
+            began = time.monotonic()
+            job = runner.start(TrainJob(biggest_settings(lesson)))
+            result = runner.wait(job, 1800) or {}
+            lessons[lesson.id] = {"status": runner.status(job),
+                                  "message": runner.events(job)[-1].get("message", ""),
+                                  "peak_rss_mb": round(result.get("peak_rss_mb", 0.0), 1),
+                                  "seconds": round(time.monotonic() - began, 1)}
+    finally:
+        runner.shutdown()
+    worst = max(v["peak_rss_mb"] for v in lessons.values())
+    return {"worker_budget_mb": WORKER_BUDGET_MB, "max_worker_peak_mb": worst,
+            "within_budget": worst <= WORKER_BUDGET_MB, "lessons": lessons}
 
 
 def run(trainings: int) -> dict:
@@ -73,9 +135,11 @@ def run(trainings: int) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--trainings", type=int, default=50)
+    parser.add_argument("--biggest", action="store_true",
+                        help="train each lesson's biggest allowed settings instead")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    report = run(max(10, args.trainings))
+    report = run_biggest() if args.biggest else run(max(10, args.trainings))
     print(json.dumps(report, indent=2) if args.json else
           "\n".join(f"{k:24} {v}" for k, v in report.items()))
     return 0

@@ -108,6 +108,16 @@ def test_a_failing_or_dying_job_is_reported_and_the_runner_goes_on():
         assert echo.wait(good, timeout=60)["echo"] == "ok"
     finally:
         echo.shutdown()
+    missing = JobRunner(workers=1, job_fn="no_such_module:train")
+    try:
+        pids = missing.worker_pids()
+        job = missing.start("anything")
+        assert wait_for(lambda: missing.status(job) in FINISHED, 60)
+        assert missing.status(job) == "failed"
+        assert "no_such_module" in missing.events(job)[-1]["message"]
+        assert missing.worker_pids() == pids        # the worker carries on
+    finally:
+        missing.shutdown()
 
 
 def _modules(job, emit, stop, state):

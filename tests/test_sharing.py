@@ -148,3 +148,110 @@ def test_results_on_disk_survive_a_restart(make_runner, tmp_path):
     assert result is not None and result["name"] == "disk"
     assert again.stats["from_disk"] == 1 and again.stats["trainings_run"] == 0
     assert [e["type"] for e in again.events(job2)] == ["queued", "started", "finished"]
+
+
+# ---- the page's side: Watch (one per tab) and two tabs of the same page ----
+
+def _train_ticker(job, emit, stop, state):
+    """A TrainJob that ticks once per epoch, as the pages' Watch expects."""
+    return _ticker((job.settings.seed, job.epochs), emit, stop, state)
+
+
+@pytest.fixture
+def shared(monkeypatch):
+    """The server's shared runner, replaced by one running `_train_ticker`."""
+    from mbcore import jobs
+    r = JobRunner(job_fn=f"{__name__}:_train_ticker", workers=1)
+    monkeypatch.setattr(jobs, "_shared", r)
+    yield r
+    r.shutdown()
+
+
+def settings(**changes):
+    from mbcore.lessons import get_lesson
+    return get_lesson("multi_io").settings_cls(**changes)
+
+
+def poll(watch, until, timeout=60.0):
+    return wait_for(lambda: until(watch.update()), timeout)
+
+
+def test_two_tabs_train_once_and_a_stop_in_one_leaves_the_other_running(shared):
+    from mbcore.runs import Watch
+    first, second = Watch(settings(), epochs=2000), Watch(settings(), epochs=2000)
+    assert first.id == second.id and shared.stats["trainings_run"] == 1
+    assert poll(first, lambda w: w.epoch >= 2) and poll(second, lambda w: w.epoch >= 2)
+    second.cancel()
+    assert second.status == "stopped" and "goes on for them" in second.message
+    seen = first.epoch
+    assert poll(first, lambda w: w.epoch >= seen + 3)            # still training
+    assert first.status == "running" and shared.status(first.id) == "running"
+    first.cancel()                                  # the last watcher: now it stops
+    assert poll(first, lambda w: w.finished, 30)
+    assert first.status == "stopped" and first.run is not None
+    again = Watch(settings(), epochs=3)             # the page is usable: train again
+    assert poll(again, lambda w: w.finished) and again.status == "done"
+
+
+def test_stop_while_queued_while_starting_and_after_the_end(shared):
+    from mbcore.runs import Watch
+    busy = shared.start(("someone else's", 2000), owner="z")
+    assert wait_for(lambda: shared.status(busy) == "running")
+    queued = Watch(settings(seed=1), epochs=5)
+    assert queued.update().status == "queued" and queued.position == 1
+    queued.cancel()
+    assert poll(queued, lambda w: w.finished, 5)
+    assert queued.status == "cancelled" and queued.position == 0
+    shared.cancel(busy)
+
+    starting = Watch(settings(seed=2), epochs=2000)     # Stop before its first epoch
+    starting.cancel()
+    assert poll(starting, lambda w: w.finished, 30)
+    assert starting.status in ("cancelled", "stopped") and starting.epoch < 2000
+
+    done = Watch(settings(seed=3), epochs=3)
+    assert poll(done, lambda w: w.finished) and done.status == "done"
+    done.cancel()                                      # Stop after the end changes nothing
+    assert done.update().status == "done" and done.run.epoch == 3
+    retry = Watch(settings(seed=2), epochs=4)           # Train again after a stop
+    assert retry.id != starting.id
+    assert poll(retry, lambda w: w.finished) and retry.status == "done"
+
+
+def test_two_tabs_of_a_page_share_the_training_and_stop_only_their_own_view(monkeypatch):
+    """The same student opens the multi_io page twice (two sessions) and trains
+    the same settings in both: one training; Stop in one tab leaves the other's."""
+    from streamlit.testing.v1 import AppTest
+    from conftest import ROOT
+    from mbcore import jobs
+    runner = JobRunner(workers=1)                        # the real training job
+    monkeypatch.setattr(jobs, "_shared", runner)
+
+    def tab():
+        at = AppTest.from_file(str(ROOT / "pages" / "3_multi_io.py"), default_timeout=60).run()
+        for key, value in {"epochs": 1000, "left_depth": 2, "right_depth": 2}.items():
+            at.get_by_key(key).set_value(value).run()
+        at.button(key="multi_io/train_start").click().run()
+        assert not at.exception and not at.error
+        return at
+
+    def progress(at):
+        at.run()
+        assert not at.exception, at.exception[0].value
+        return at.get("progress")[0].proto.text
+
+    try:
+        first, second = tab(), tab()
+        assert runner.stats["trainings_run"] == 1 and runner.stats["shared"] == 1
+        assert wait_for(lambda: "Epoch " in progress(first), 120)
+        second.button(key="multi_io/train_stop").click().run()
+        assert any("goes on for them" in w.value for w in second.warning)
+        seen = progress(first)
+        assert wait_for(lambda: progress(first) != seen, 30)   # the first tab still trains
+        assert "stopped" not in progress(first)
+        assert not first.button(key="multi_io/train_stop").disabled
+        first.button(key="multi_io/train_stop").click().run()
+        assert wait_for(lambda: "stopped" in progress(first), 30)
+        assert runner.stats["trainings_run"] == 1 and not first.exception
+    finally:
+        runner.shutdown()
