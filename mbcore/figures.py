@@ -17,6 +17,13 @@ COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e3
 FONT = 15
 
 
+def export_config(file_stem: str) -> dict:
+    """Plotly's own toolbar: no logo, and the camera button saves a sharp PNG
+    (twice the screen's pixels) under a file name that says what it is."""
+    return {"displaylogo": False,
+            "toImageButtonOptions": {"format": "png", "filename": file_stem, "scale": 2}}
+
+
 def _layout(fig: go.Figure, title: str, x: str = "", y: str = "", height: int = 360,
             **extra) -> go.Figure:
     fig.update_layout(title=dict(text=title, font=dict(size=FONT + 3), y=0.98, yanchor="top"),
@@ -35,17 +42,45 @@ def curves(series: dict[str, list], title: str, y: str = "loss", x: str = "epoch
     'val ' is drawn dashed in the colour of the name without the prefix.
     """
     fig = go.Figure()
-    base = [n for n in series if not n.startswith("val ")]
-    base += [n[4:] for n in series if n.startswith("val ") and n[4:] not in base]
     crowded = len(series) > 6          # then one legend entry per pair, on the right
+    _add_curves(fig, series, _partners(series), crowded=crowded)
+    return _curves_layout(fig, series, title, x, y, log_y, height, crowded)
+
+
+def overlay(a: dict[str, list], b: dict[str, list], title: str, y: str = "loss",
+            log_y: bool = False, height: int = 400) -> go.Figure:
+    """Pinned run A against run B on one chart: the same colour for the same curve,
+    A thin and faded, B bold, so each pair reads as 'before' and 'after'."""
+    fig = go.Figure()
+    both = {**a, **b}
+    base = _partners(both)
+    _add_curves(fig, a, base, label="A · ", width=2, opacity=0.45)
+    _add_curves(fig, b, base, label="B · ")
+    return _curves_layout(fig, both, title, "epoch", y, log_y, height,
+                          crowded=len(a) + len(b) > 6)
+
+
+def _partners(series: dict) -> list[str]:
+    """The curve names without 'val ', in order: one colour each."""
+    base = [n for n in series if not n.startswith("val ")]
+    return base + [n[4:] for n in series if n.startswith("val ") and n[4:] not in base]
+
+
+def _add_curves(fig: go.Figure, series: dict, base: list[str], label: str = "",
+                width: float = 3, opacity: float = 1.0, crowded: bool = False) -> None:
     for name, values in series.items():
         val = name.startswith("val ")
         partner = name[4:] if val else name
         fig.add_trace(go.Scatter(
-            x=list(range(1, len(values) + 1)), y=list(values), name=partner if crowded else name,
-            mode="lines", legendgroup=partner, showlegend=not (crowded and val),
-            line=dict(color=COLORS[base.index(partner) % len(COLORS)], width=3,
+            x=list(range(1, len(values) + 1)), y=list(values),
+            name=label + (partner if crowded else name), mode="lines", opacity=opacity,
+            legendgroup=label + partner, showlegend=not (crowded and val),
+            line=dict(color=COLORS[base.index(partner) % len(COLORS)], width=width,
                       dash="dash" if val else "solid")))
+
+
+def _curves_layout(fig: go.Figure, series: dict, title: str, x: str, y: str, log_y: bool,
+                   height: int, crowded: bool) -> go.Figure:
     fig = _layout(fig, title, x, y, height)
     if not any(len(v) for v in series.values()):    # drawn before the first epoch
         fig.add_annotation(text="waiting for the first epoch…", showarrow=False,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mbcore.jobs import FINISHED, TrainJob, shared_runner
-from mbcore.settings import Settings, field_names
+from mbcore.settings import Settings, field_names, spec_of
 
 
 @dataclass
@@ -33,6 +33,8 @@ class Run:
     extras: dict = field(default_factory=dict)
     val_name: str = "validation"        # or "held-out", "test": what the data calls it
     train_seconds: float = 0.0          # inside the training loop only (no start-up)
+    model_file: bytes | None = None     # the trained model as a .keras file, from the worker
+    model_error: str = ""               # why the worker could not write that file
 
     def find(self, suffix: str, val: bool = False) -> str | None:
         """The history key ending in `suffix` (train or validation side)."""
@@ -145,7 +147,8 @@ class Watch:
                    seconds=self.wall_time or float(result.get("seconds", 0.0)),
                    extras=dict(result.get("insights") or {}),
                    val_name=result.get("val_name", "validation"),
-                   train_seconds=float(result.get("seconds", 0.0)))
+                   train_seconds=float(result.get("seconds", 0.0)),
+                   model_file=result.get("keras"), model_error=result.get("keras_error", ""))
 
 
 def changes(old: Settings, new: Settings) -> dict:
@@ -154,6 +157,40 @@ def changes(old: Settings, new: Settings) -> dict:
         return {"lesson": (type(old).lesson_id, type(new).lesson_id)}
     return {n: (getattr(old, n), getattr(new, n)) for n in field_names(type(new))
             if getattr(old, n) != getattr(new, n)}
+
+
+def settings_diff(a: Settings, b: Settings) -> list[dict]:
+    """The fields that differ between run A's and run B's settings, one row each,
+    named by the settings table's labels and written as in a link."""
+    rows = []
+    for name, (old, new) in changes(a, b).items():
+        if name == "lesson":
+            rows.append({"setting": "lesson", "A": old, "B": new})
+            continue
+        spec = spec_of(type(b), name)
+        rows.append({"setting": spec.label, "A": spec.to_text(old), "B": spec.to_text(new)})
+    return rows
+
+
+def final_numbers(a: Run, b: Run) -> list[dict]:
+    """What A and B ended with: each validation curve's last value (the curves the
+    charts show, so no metric that repeats a loss), then the epochs run."""
+    rows: dict[str, dict] = {}
+    for side, run in (("A", a), ("B", b)):
+        losses, metrics = loss_and_metric_series(run.history)
+        named = {**{loss_label(k[4:]): v for k, v in losses.items() if k.startswith("val ")},
+                 **{k[4:].replace("_", " "): v for k, v in metrics.items() if k.startswith("val ")}}
+        for name, values in named.items():
+            row = rows.setdefault(name, {"measure": f"{name} ({run.val_name})",
+                                         "A": None, "B": None})
+            row[side] = values[-1] if values else None
+    return [*rows.values(), {"measure": "epochs", "A": a.epoch, "B": b.epoch}]
+
+
+def loss_label(name: str) -> str:
+    """A loss curve's name as a reader says it: 'sin_output' -> 'sin output loss'."""
+    return name if "loss" in name else ("total loss (weighted)" if name.startswith("total")
+                                        else f"{name.replace('_', ' ')} loss")
 
 
 def loss_and_metric_series(history: dict) -> tuple[dict, dict]:

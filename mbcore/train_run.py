@@ -53,6 +53,36 @@ def load_weights_bytes(model, blob: bytes):
         model.set_weights([z[f"arr_{i}"] for i in range(len(z.files))])
 
 
+def keras_file(settings, trainer) -> bytes:
+    """The trained model as a `.keras` file (bytes), for students to take home.
+
+    The same file `model.fit` then `model.save` would give: a fresh model of the
+    same settings gets the trained weights, is compiled like the exported script,
+    and its optimizer takes the trainer's state (so training can go on at home
+    and loading warns of nothing).  A fresh model, because compiling the cached
+    trainer's own model would change the variables the trainer tracks.
+    """
+    import tempfile
+
+    from mbcore.builder import build_model
+    from mbcore.recipe import make_optimizer, recipe_for
+    recipe = recipe_for(settings)
+    with _tf_caches_kept():
+        model = build_model(settings)
+    model.set_weights(trainer.model.get_weights())
+    optimizer = make_optimizer(recipe)
+    model.compile(optimizer=optimizer, loss=recipe.losses, loss_weights=recipe.loss_weights,
+                  metrics={k: list(v) for k, v in recipe.metrics.items()})
+    optimizer.build(model.trainable_variables)
+    for target, source in zip(optimizer.variables, trainer.optimizer.variables, strict=True):
+        target.assign(source)
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "model.keras")
+        model.save(path)
+        with open(path, "rb") as fh:
+            return fh.read()
+
+
 def _cache_key(settings, recipe):
     """What forces a new trace: the architecture and the recipe, except the
     seed, the epochs, the loss weights and a constant learning rate (a decay
@@ -206,4 +236,9 @@ def run_train_job(job, emit, stop, worker_state: dict) -> dict:
                             cache=worker_state["cache"],
                             on_trainer=lambda tr: (live.attach(tr), stop.on_set(tr.request_stop)))
     result["insights"] = live.finish()
+    if result["status"] in ("done", "stopped") and result["epoch"]:
+        try:
+            result["keras"] = keras_file(job.settings, live.trainer)
+        except Exception as err:    # the training stands; only its download is missing
+            result["keras_error"] = f"{type(err).__name__}: {err}"
     return result

@@ -10,6 +10,7 @@ import streamlit as st
 
 from mbcore.lessons import Lesson, get_lesson
 from mbcore.settings import Settings
+from mbcore.ui.charts import placed
 from mbcore.ui.controls import settings_panel
 from mbcore.ui.links import presenting
 from mbcore.ui.model import model_view
@@ -72,9 +73,10 @@ def table(rows: list[dict], **kw) -> None:
 
 
 def chart(fig, key: str | None = None) -> None:
+    key, config = placed(fig, key)     # A/B key prefix, PNG file name, kept for downloads
     if presenting():
         fig = for_projector(fig)
-    st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False})
+    st.plotly_chart(fig, width="stretch", key=key, config=config)
 
 
 def for_projector(fig, scale: float = 1.4):

@@ -9,6 +9,9 @@ import streamlit as st
 
 from mbcore.lessons import get_lesson
 from mbcore.settings import Settings, SettingsError
+from mbcore.ui import ab_compare
+from mbcore.ui.charts import chart_scope
+from mbcore.ui.downloads import downloads_panel
 from mbcore.ui.frame import chart, table
 
 POLL_SECONDS = 0.4
@@ -49,15 +52,16 @@ def _start(slot: str, what) -> None:
                         else Watch(what))
 
 
-def _buttons(slot: str, label: str, what) -> bool:
-    """Start and Stop; returns whether a job of this slot is still running."""
+def _buttons(slot: str, label: str, what) -> tuple[bool, object]:
+    """Start and Stop; returns whether a job of this slot is still running, and the
+    row of buttons (for more buttons beside them)."""
     entry = _watches().get(slot)
     running = any(not w.update().finished for w in _as_dict(entry).values())
     row = st.container(horizontal=True)
     row.button(f"▶ {label}", key=f"{slot}_start", type="primary", on_click=_start,
                args=(slot, what), disabled=not what)
     row.button("■ Stop", key=f"{slot}_stop", on_click=_cancel, args=(slot,), disabled=not running)
-    return running
+    return running, row
 
 
 def train_panel(settings: Settings, live=None, title: str = "Training"):
@@ -66,42 +70,67 @@ def train_panel(settings: Settings, live=None, title: str = "Training"):
     The training runs in a worker process; the page keeps only a Watch of it,
     so reruns, control changes and page switches never interrupt it. `live`
     (run -> None) draws the lesson's own plot in the fragment, from the predictions
-    so far (when the worker sends them) or the final ones.
+    so far (when the worker sends them) or the final ones. A finished result can
+    be pinned as A for an A/B compare, and has a Downloads box.
     """
-    slot = f"{type(settings).lesson_id}/train"
+    lesson_id = type(settings).lesson_id
+    slot = f"{lesson_id}/train"
     st.subheader(title)
-    running = _buttons(slot, "Train", settings)
+    running, row = _buttons(slot, "Train", settings)
     watch = _watches().get(slot)
+    ab_compare.pin_buttons(row, lesson_id, watch, running)
     if watch is None:
         st.caption(f"Press Train to train for {settings.epochs} epochs with these settings.")
         return None
     _stale_note(watch.settings, settings)
-    st.fragment(run_every=POLL_SECONDS if running else None)(_live_one)(slot, running, live)
+    ab_compare.header(lesson_id, watch)
+    a = ab_compare.pinned(lesson_id) if ab_compare.b_watch(lesson_id, watch) else None
+    figures = None if running else []
+    st.fragment(run_every=POLL_SECONDS if running else None)(_live_one)(
+        slot, running, live, a, figures)
+    if watch.run is not None and watch.finished:
+        downloads_panel(watch.run, figures or [], slot)
     return watch.run
 
 
-def _live_one(slot: str, was_running: bool, live) -> None:
-    """Fragment body: poll the job, redraw progress and curves; rerun the page at the end."""
-    from mbcore import figures
-    from mbcore.runs import loss_and_metric_series
+def _live_one(slot: str, was_running: bool, live, a=None, figures: list | None = None) -> None:
+    """Fragment body: poll the job, redraw progress and curves; rerun the page at the end.
+
+    With a pinned run `a`, its curves are overlaid and both fits drawn. The charts
+    of a finished run are collected in `figures`, for the Downloads box."""
+    lesson_id = slot.split("/")[0]
     watch = _watches()[slot].update()
     if was_running and watch.finished:
         st.rerun()
     _progress(watch)
-    losses, metrics = loss_and_metric_series(watch.history)
+    snapshot = watch.snapshot()
+    with chart_scope(name=lesson_id, collect=figures):
+        _curves(slot, watch.history, a)
+        if a is not None:
+            ab_compare.numbers(a, snapshot)
+            if live is not None and snapshot.predictions and a.predictions:
+                ab_compare.fits(a, snapshot, live)
+        elif live is not None and snapshot.predictions:
+            live(snapshot)
+
+
+def _curves(slot: str, history: dict, a=None) -> None:
+    """Loss (and, when classifying, metric) curves; run A's faded under them if pinned."""
+    from mbcore import figures
+    from mbcore.runs import loss_and_metric_series
     regression = get_lesson(slot.split("/")[0]).kind == "regression"
+    series = loss_and_metric_series(history)
+    pinned = loss_and_metric_series(a.history) if a is not None else None
+    titles = ("Loss (solid: training, dashed: validation)",
+              "Metrics (solid: training, dashed: validation)")
     # A fixed layout from the first poll on, so the charts are updated, not rebuilt.
     cols = st.columns(1 if regression else 2)
-    with cols[0]:
-        chart(figures.curves(losses, "Loss (solid: training, dashed: validation)",
-                             log_y=regression), key=f"{slot}_loss")
-    if not regression:
-        with cols[1]:
-            chart(figures.curves(metrics, "Metrics (solid: training, dashed: validation)",
-                                 y="value"), key=f"{slot}_metrics")
-    snapshot = watch.snapshot()
-    if live is not None and snapshot.predictions:
-        live(snapshot)
+    for i, (col, name, y) in enumerate(zip(cols, ("loss", "metrics"), ("loss", "value"))):
+        log_y = regression and i == 0
+        with col:
+            fig = (figures.overlay(pinned[i], series[i], titles[i], y=y, log_y=log_y)
+                   if pinned else figures.curves(series[i], titles[i], y=y, log_y=log_y))
+            chart(fig, key=f"{slot}_{name}")
 
 
 def _progress(watch) -> None:
@@ -138,7 +167,7 @@ def compare_panel(name: str, label: str, variants: dict, metric: str = "loss"):
             good[key] = (s, lesson.architecture(s).params)
         except SettingsError as err:
             st.warning(f"**{key}** cannot be built: {err}")
-    running = _buttons(slot, label, {k: s for k, (s, _) in good.items()})
+    running, _ = _buttons(slot, label, {k: s for k, (s, _) in good.items()})
     watches = _as_dict(_watches().get(slot))
     if not watches:
         st.caption(f"Press {label} to train {len(good)} networks one after the other.")
@@ -186,11 +215,11 @@ def _live_many(slot: str, was_running: bool, metric: str, params: dict) -> None:
 def final_metrics(run, named: dict | None = None) -> None:
     """Headline numbers after training: the lesson's chosen ones (label -> history
     key), by default every validation curve that is not a repeat; then wall time."""
-    from mbcore.runs import loss_and_metric_series
+    from mbcore.runs import loss_and_metric_series, loss_label
     if named is None:
         losses, metrics = loss_and_metric_series(run.history)
         named_losses = {k: v for k, v in losses.items() if k.startswith("val ")}
-        shown = {_loss_label(k[4:]) + f" ({run.val_name})": v[-1]
+        shown = {loss_label(k[4:]) + f" ({run.val_name})": v[-1]
                  for k, v in named_losses.items() if v}
         shown.update({k[4:].replace("_", " ") + f" ({run.val_name})": v[-1]
                       for k, v in metrics.items() if k.startswith("val ") and v})
@@ -203,7 +232,3 @@ def final_metrics(run, named: dict | None = None) -> None:
                     help=f"{run.epoch} of {run.epochs} epochs ({run.status}); "
                          f"{run.train_seconds:.1f} s of it in the training loop itself")
 
-
-def _loss_label(name: str) -> str:
-    return name if "loss" in name else ("total loss (weighted)" if name.startswith("total")
-                                        else f"{name.replace('_', ' ')} loss")

@@ -1,0 +1,69 @@
+"""What a result can be taken home as: history CSV, diagram SVG, plots as HTML.
+
+Plain functions from a run's data to file contents, with no Streamlit in them
+(the model file itself is made by the worker: the server has no TensorFlow).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+import subprocess
+
+DOT_TIMEOUT_SECONDS = 20
+
+
+def file_stem(*parts: str) -> str:
+    """A safe, readable file name from its parts: 'multi_io-A-fit_sin_output'."""
+    text = "-".join(p for p in parts if p)
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_.-")[:80] or "plot"
+
+
+def history_csv(history: dict) -> str:
+    """One row per epoch, one column per curve (as Keras names them), 'epoch' first."""
+    names = list(history)
+    epochs = max((len(v) for v in history.values()), default=0)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["epoch", *names])
+    for i in range(epochs):
+        writer.writerow([i + 1, *(repr(float(history[n][i])) if i < len(history[n]) else ""
+                                  for n in names)])
+    return out.getvalue()
+
+
+def svg_available() -> bool:
+    """Whether Graphviz's `dot` program is installed (packages.txt asks Streamlit
+    Community Cloud for it; the diagram on the page is laid out in the browser)."""
+    return shutil.which("dot") is not None
+
+
+def diagram_svg(dot: str) -> bytes | None:
+    """The diagram as SVG, laid out by Graphviz's `dot`; None when it is missing or fails."""
+    program = shutil.which("dot")
+    if program is None:
+        return None
+    try:
+        done = subprocess.run([program, "-Tsvg"], input=dot.encode(), capture_output=True,
+                              timeout=DOT_TIMEOUT_SECONDS, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout if done.returncode == 0 and b"<svg" in done.stdout else None
+
+
+def figures_html(figures: list, title: str) -> str:
+    """Every plot of a result in one interactive HTML page that works offline.
+
+    Plotly's JavaScript is written into the file once (about 4.7 MB): a student
+    who opens it at home without a network, or years later, still sees the plots.
+    """
+    parts = [fig.to_html(full_html=False, include_plotlyjs=(i == 0))
+             for i, fig in enumerate(figures)]
+    head = f"<title>{_escape(title)}</title><meta charset='utf-8'>"
+    body = f"<h1 style='font-family:sans-serif'>{_escape(title)}</h1>" + "\n".join(parts)
+    return f"<!DOCTYPE html>\n<html><head>{head}</head><body>{body}</body></html>\n"
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,53 @@
+"""Where a chart is drawn decides its key, its PNG file name and who keeps it.
+
+The A/B view draws a lesson's own fit plot twice (for A and for B) with the
+same code, so inside `chart_scope("A")` every chart key gets an 'A' prefix.
+A scope may also collect the figures drawn in it, for the Downloads panel's
+HTML file. Scopes are per script thread (a ContextVar), so sessions never mix.
+"""
+from __future__ import annotations
+
+import contextlib
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+from mbcore.downloads import file_stem
+from mbcore.figures import export_config
+
+
+@dataclass
+class _Scope:
+    prefix: str = ""
+    name: str = ""                    # lesson id and run label, for file names
+    collected: list | None = field(default=None)
+
+
+_current: ContextVar[_Scope] = ContextVar("mbcore_chart_scope", default=_Scope())
+
+
+@contextlib.contextmanager
+def chart_scope(prefix: str = "", name: str = "", collect: list | None = None):
+    """Charts drawn inside get keys prefixed with `prefix` (added to the enclosing
+    scope's), file names starting with `name`, and are appended to `collect`
+    (by default the enclosing scope's list)."""
+    outer = _current.get()
+    scope = _Scope(prefix=outer.prefix + prefix, name=name or outer.name,
+                   collected=collect if collect is not None else outer.collected)
+    token = _current.set(scope)
+    try:
+        yield scope
+    finally:
+        _current.reset(token)
+
+
+def placed(fig, key: str | None) -> tuple[str | None, dict]:
+    """The key and the Plotly config a chart gets where it is drawn now."""
+    scope = _current.get()
+    if scope.collected is not None:
+        scope.collected.append(fig)
+    # Inside a lesson's scope the key says what it is ('multi_io/train_loss' -> 'train_loss');
+    # a page's own chart is better named by its title.
+    title = fig.layout.title.text
+    what = key.split("/")[-1] if key and (scope.name or not title) else (title or "plot")
+    stem = file_stem(scope.name, scope.prefix.strip("/").replace("/", "-"), what)
+    return (f"{scope.prefix}{key}" if key and scope.prefix else key), export_config(stem)

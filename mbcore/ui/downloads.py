@@ -1,0 +1,73 @@
+"""One Downloads box under a finished result: model, history, diagram, plots.
+
+Large files (the model, the HTML with Plotly inside) are handed to Streamlit as
+callables, so they are only put together when someone clicks; every button is
+`on_click="ignore"`: a download never reruns the page.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from mbcore import downloads
+from mbcore.diagram import to_dot
+from mbcore.lessons import get_lesson
+
+PNG_NOTE = ("A single plot as PNG: the camera icon in the plot's toolbar (top right, "
+            "shown when the pointer is over the plot).")
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _svg(dot: str) -> bytes | None:
+    return downloads.diagram_svg(dot)
+
+
+def downloads_panel(run, figures: list, slot: str) -> None:
+    """The result's files, in one expander: .keras, CSV, DOT and SVG, plots as HTML."""
+    lesson = get_lesson(type(run.settings).lesson_id)
+    stem = downloads.file_stem(lesson.id, f"{run.epoch}epochs")
+    dot = to_dot(lesson.architecture(run.settings))
+    with st.expander("⬇ Downloads: model, history, diagram, plots"):
+        row = st.container(horizontal=True)
+        if run.model_file is not None:
+            model = run.model_file
+            row.download_button("Model (.keras)", lambda: model, file_name=f"{stem}.keras",
+                                mime="application/zip", key=f"{slot}_dl_keras",
+                                on_click="ignore",
+                                help="keras.models.load_model('…keras') gives the trained "
+                                     "model, compiled like the exported script.")
+        row.download_button("History (.csv)", downloads.history_csv(run.history),
+                            file_name=f"{stem}-history.csv", mime="text/csv",
+                            key=f"{slot}_dl_csv", on_click="ignore",
+                            help="One row per epoch, one column per curve.")
+        row.download_button("Diagram (.dot)", dot, file_name=f"{lesson.id}.dot",
+                            mime="text/vnd.graphviz", key=f"{slot}_dl_dot", on_click="ignore")
+        svg = _svg(dot)
+        if svg is not None:
+            row.download_button("Diagram (.svg)", svg, file_name=f"{lesson.id}.svg",
+                                mime="image/svg+xml", key=f"{slot}_dl_svg", on_click="ignore")
+        if figures:
+            shown = list(figures)
+            title = f"{lesson.title}: {run.epoch} epochs"
+            row.download_button("Plots (.html)", lambda: downloads.figures_html(shown, title),
+                                file_name=f"{stem}-plots.html", mime="text/html",
+                                key=f"{slot}_dl_html", on_click="ignore",
+                                help="Every plot of this result in one interactive page that "
+                                     "also works offline (Plotly is inside, about 5 MB).")
+        notes = [PNG_NOTE]
+        if run.model_file is None:
+            notes.append(_no_model(run))
+        if svg is None:
+            notes.append("No SVG here: this server has no Graphviz `dot` program. The DOT file "
+                         "opens in any Graphviz viewer, or `dot -Tsvg lesson.dot > lesson.svg`.")
+        st.caption(" ".join(notes))
+
+
+def _no_model(run) -> str:
+    if run.model_error:
+        return f"No model file: writing it failed ({run.model_error})."
+    if run.status == "diverged":
+        return "No model file: the training diverged, its weights are not numbers."
+    if run.epoch == 0:
+        return "No model file: no epoch was finished."
+    return ("No model file for this result (it was kept from before model files existed): "
+            "train again.")
