@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from mbcore.lessons import LESSONS
+from mbcore.lessons import ALL_LESSONS
 
 from .stbrowser import ARTIFACTS, ROOT, SIZES, number
 
@@ -19,7 +19,8 @@ PAGES = {p.stem.split("_", 1)[1]: p.stem for p in PAGE_FILES}
 
 
 def test_every_lesson_has_its_page():
-    assert [PAGES.get(lid) for lid in LESSONS] == [f"{i}_{lid}" for i, lid in enumerate(LESSONS, 1)]
+    assert [PAGES.get(lid) for lid in ALL_LESSONS] == [
+        f"{i}_{lid}" for i, lid in enumerate(ALL_LESSONS, 1)]
 
 
 def cli_summary(lesson_id: str) -> dict:
@@ -36,21 +37,14 @@ def lesson_page(request, app_tab):
     return app_tab
 
 
-def lesson_only(lesson_page):
-    if lesson_page.lesson_id not in LESSONS:
-        pytest.skip(f"{lesson_page.lesson_id} is not a lesson of the registry")
-
-
 def test_page_loads_without_exception(lesson_page):
     lesson_page.assert_no_exception()
     assert lesson_page.page.locator("h1").first.is_visible()
-    if lesson_page.lesson_id in LESSONS:
-        title = LESSONS[lesson_page.lesson_id].title
-        assert lesson_page.page.get_by_role("heading", name=title).first.is_visible()
+    title = ALL_LESSONS[lesson_page.lesson_id].title
+    assert lesson_page.page.get_by_role("heading", name=title).first.is_visible()
 
 
 def test_diagram_is_svg_with_one_node_per_layer(lesson_page):
-    lesson_only(lesson_page)
     layers = cli_summary(lesson_page.lesson_id)["layers"]
     chart = lesson_page.page.locator('[data-testid="stGraphVizChart"]').first
     chart.locator("svg g.node").first.wait_for(state="visible")
@@ -59,7 +53,6 @@ def test_diagram_is_svg_with_one_node_per_layer(lesson_page):
 
 
 def test_parameter_count_matches_the_command_line(lesson_page):
-    lesson_only(lesson_page)
     params = cli_summary(lesson_page.lesson_id)["params"]
     metric = lesson_page.page.locator('[data-testid="stMetric"]').filter(
         has=lesson_page.page.locator('[data-testid="stMetricLabel"]', has_text="Parameters"))
@@ -74,6 +67,7 @@ TRAIN_SETTINGS = {
     "two_branches": {"Epochs": 150}, "merge_modes": {"Epochs": 200},
     "multi_io": {"Epochs": 300}, "aux_output": {"Training samples": 300, "Epochs": 4},
     "depth_residual": {"Epochs": 60}, "mlp_shapes": {"Epochs": 500, "Batch size": 32}, "multimodal": {"Epochs": 15},
+    "build_your_own": {"Epochs": 300},
 }
 EPOCH_RE = re.compile(r"Epoch (\d+)/(\d+)")
 
@@ -89,7 +83,6 @@ def changes(samples: list[dict]) -> list[tuple]:
 
 
 def test_train_grows_the_chart_and_shows_final_metrics(lesson_page):
-    lesson_only(lesson_page)
     page = lesson_page.page
     train = page.get_by_role("button", name=re.compile(r"^▶ Train$")).first
     train.wait_for(state="visible")
