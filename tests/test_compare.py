@@ -5,8 +5,10 @@ import json
 
 import pytest
 
+from mbcore import figures as plots
 from mbcore.lessons import LESSONS
 from mbcore.settings import spec_of
+from mbcore.ui.charts import chart_scope, placed
 from test_pages import SMALL, end_workers, has_wall_time, open_page, set_controls, wait_until
 
 assert end_workers              # the shared runner's workers end with this module too
@@ -87,3 +89,23 @@ def test_finished_result_offers_downloads_with_named_png_export():
                for c in configs}
     assert exports == {"multi_io-train_loss": 2, "multi_io-fit_sin_output": 2,
                        "multi_io-fit_exp_output": 2}
+
+
+def test_chart_scope_prefixes_keys_names_png_files_and_collects_figures():
+    fig = plots.curves({"loss": [1.0, 0.5]}, "Loss")
+    kept = []
+
+    def file_name(config):
+        return config["toImageButtonOptions"]["filename"]
+
+    with chart_scope(name="multi_io", collect=kept):
+        assert placed(fig, "multi_io/train_loss") == ("multi_io/train_loss", plots.export_config(
+            "multi_io-train_loss"))
+        with chart_scope("A/"):
+            key, config = placed(fig, "fit_sin_output")
+    assert key == "A/fit_sin_output" and file_name(config) == "multi_io-A-fit_sin_output"
+    assert kept == [fig, fig]
+    key, config = placed(fig, None)                  # outside any scope: named by its title
+    assert key is None and file_name(config) == "Loss" and len(kept) == 2
+    assert file_name(placed(fig, "merge_modes/shootout_overlay")[1]) == \
+        "merge_modes-shootout_overlay"

@@ -45,9 +45,12 @@ def placed(fig, key: str | None) -> tuple[str | None, dict]:
     scope = _current.get()
     if scope.collected is not None:
         scope.collected.append(fig)
-    # Inside a lesson's scope the key says what it is ('multi_io/train_loss' -> 'train_loss');
-    # a page's own chart is better named by its title.
+    # A lesson's key says what the chart is ('multi_io/train_loss'); a page's own
+    # chart without one is named by its title.
     title = fig.layout.title.text
-    what = key.split("/")[-1] if key and (scope.name or not title) else (title or "plot")
-    stem = file_stem(scope.name, scope.prefix.strip("/").replace("/", "-"), what)
+    if scope.name:
+        what = key.split("/")[-1] if key else (title or "plot")
+        stem = file_stem(scope.name, scope.prefix.strip("/").replace("/", "-"), what)
+    else:
+        stem = file_stem(key.replace("/", "-") if key and ("/" in key or not title) else title)
     return (f"{scope.prefix}{key}" if key and scope.prefix else key), export_config(stem)
