@@ -23,7 +23,8 @@ def page(lesson_id: str) -> Lesson:
     lesson = get_lesson(lesson_id)
     st.set_page_config(page_title=lesson.title, page_icon="🔀", layout="wide")
     st.title(lesson.title)
-    st.caption(f"{lesson.blurb}  ·  lesson `{lesson.id}`, from source document {lesson.seed_doc}")
+    source = f", from source document {lesson.seed_doc}" if lesson.seed_doc else ""
+    st.caption(f"{lesson.blurb}  ·  lesson `{lesson.id}`{source}")
     return lesson
 
 
