@@ -52,17 +52,32 @@ def diagram_svg(dot: str) -> bytes | None:
     return done.stdout if done.returncode == 0 and b"<svg" in done.stdout else None
 
 
-def figures_html(figures: list, title: str) -> str:
+def figures_html(figures: list[tuple[str, object]], title: str) -> str:
     """Every plot of a result in one interactive HTML page that works offline.
 
-    Plotly's JavaScript is written into the file once (about 4.7 MB): a student
-    who opens it at home without a network, or years later, still sees the plots.
+    `figures` are (label, figure) pairs; a label ('A (pinned)') heads its
+    figure's title. Plotly's JavaScript is written into the file once (about
+    4.7 MB): a student who opens it at home without a network, or years later,
+    still sees the plots.
     """
-    parts = [fig.to_html(full_html=False, include_plotlyjs=(i == 0))
-             for i, fig in enumerate(figures)]
+    parts = [_standalone(fig, label).to_html(full_html=False, include_plotlyjs=(i == 0))
+             for i, (label, fig) in enumerate(figures)]
     head = f"<title>{_escape(title)}</title><meta charset='utf-8'>"
     body = f"<h1 style='font-family:sans-serif'>{_escape(title)}</h1>" + "\n".join(parts)
     return f"<!DOCTYPE html>\n<html><head>{head}</head><body>{body}</body></html>\n"
+
+
+def _standalone(fig, label: str):
+    """A copy with room for the axis labels (the page's tight margins suit Streamlit,
+    not a bare page) and the run's label in the title."""
+    import plotly.graph_objects as go
+    page = go.Figure(fig)
+    page.update_layout(margin=dict(l=80, r=40, t=120, b=70))
+    page.update_xaxes(automargin=True)
+    page.update_yaxes(automargin=True)
+    if label:
+        page.update_layout(title_text=f"{label}: {page.layout.title.text or ''}")
+    return page
 
 
 def _escape(text: str) -> str:

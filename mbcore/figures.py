@@ -52,12 +52,12 @@ def overlay(a: dict[str, list], b: dict[str, list], title: str, y: str = "loss",
     """Pinned run A against run B on one chart: the same colour for the same curve,
     A thin and faded, B bold, so each pair reads as 'before' and 'after'."""
     fig = go.Figure()
-    both = {**a, **b}
-    base = _partners(both)
-    _add_curves(fig, a, base, label="A · ", width=2, opacity=0.45)
-    _add_curves(fig, b, base, label="B · ")
-    return _curves_layout(fig, both, title, "epoch", y, log_y, height,
-                          crowded=len(a) + len(b) > 6)
+    both = {**{f"A {k}": v for k, v in a.items()}, **b}
+    base = _partners({**a, **b})
+    crowded = len(both) > 6
+    _add_curves(fig, a, base, label="A · ", width=2, opacity=0.45, crowded=crowded)
+    _add_curves(fig, b, base, label="B · ", crowded=crowded)
+    return _curves_layout(fig, both, title, "epoch", y, log_y, height, crowded)
 
 
 def _partners(series: dict) -> list[str]:

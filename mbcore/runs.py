@@ -181,8 +181,9 @@ def final_numbers(a: Run, b: Run) -> list[dict]:
         named = {**{loss_label(k[4:]): v for k, v in losses.items() if k.startswith("val ")},
                  **{k[4:].replace("_", " "): v for k, v in metrics.items() if k.startswith("val ")}}
         for name, values in named.items():
-            row = rows.setdefault(name, {"measure": f"{name} ({run.val_name})",
-                                         "A": None, "B": None})
+            measure = (f"{name[:-1]}, {run.val_name})" if name.endswith(")")
+                       else f"{name} ({run.val_name})")
+            row = rows.setdefault(name, {"measure": measure, "A": None, "B": None})
             row[side] = values[-1] if values else None
     return [*rows.values(), {"measure": "epochs", "A": a.epoch, "B": b.epoch}]
 

@@ -101,10 +101,10 @@ def test_chart_scope_prefixes_keys_names_png_files_and_collects_figures():
     with chart_scope(name="multi_io", collect=kept):
         assert placed(fig, "multi_io/train_loss") == ("multi_io/train_loss", plots.export_config(
             "multi_io-train_loss"))
-        with chart_scope("A/"):
+        with chart_scope("A/", label="A (pinned)"):
             key, config = placed(fig, "fit_sin_output")
     assert key == "A/fit_sin_output" and file_name(config) == "multi_io-A-fit_sin_output"
-    assert kept == [fig, fig]
+    assert kept == [("", fig), ("A (pinned)", fig)]
     key, config = placed(fig, None)                  # outside any scope: named by its title
     assert key is None and file_name(config) == "Loss" and len(kept) == 2
     assert file_name(placed(fig, "merge_modes/shootout_overlay")[1]) == \

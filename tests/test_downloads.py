@@ -121,8 +121,9 @@ def test_diagram_dot_parses_and_svg_is_svg(lesson_id):
 def test_plots_html_holds_every_figure_and_plotly_once():
     figs = [figures.curves({"loss": [1.0, 0.5]}, "Loss"),
             figures.fit([0, 1], [0, 1], {"prediction": np.array([0.1, 0.9])}, "Fit")]
-    html = downloads.figures_html(figs, "multi_io <3 epochs>")
+    html = downloads.figures_html([("", figs[0]), ("A (pinned)", figs[1])], "multi_io <3 epochs>")
     assert html.count("Plotly.newPlot(") == 2
+    assert '"text":"A (pinned): Fit"' in html and '"text":"Loss"' in html
     assert html.count("plotly.js v") == 1              # the library's banner, written once
     assert "<title>multi_io &lt;3 epochs&gt;</title>" in html
 

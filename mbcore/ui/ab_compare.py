@@ -48,7 +48,7 @@ def pin_buttons(row, lesson_id: str, watch, running: bool) -> None:
     entry = _pins().get(lesson_id)
     can_pin = (watch is not None and not running and watch.run is not None
                and watch.run.epoch > 0 and (entry is None or entry["watcher"] != watch.watcher))
-    row.button("📌 Pin as A", key=f"{lesson_id}/pin", on_click=_pin, args=(lesson_id, watch),
+    row.button("Pin as A", icon=":material/push_pin:", key=f"{lesson_id}/pin", on_click=_pin, args=(lesson_id, watch),
                disabled=not can_pin, help="Keep this result as A: change settings, train B, "
                "and see both curves on one chart, both fits and what you changed.")
     row.button("✕ Unpin A", key=f"{lesson_id}/unpin", on_click=_unpin, args=(lesson_id,),
@@ -81,11 +81,12 @@ def fits(a, b, live) -> None:
     left, right = st.columns(2)
     with left:
         st.markdown("**A** (pinned)")
-        with chart_scope("A/"):
+        with chart_scope("A/", label="A (pinned)"):
             live(a)
     with right:
         st.markdown("**B**")
-        live(b)
+        with chart_scope(label="B"):
+            live(b)
 
 
 def numbers(a, b) -> None:

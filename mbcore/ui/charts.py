@@ -18,7 +18,8 @@ from mbcore.figures import export_config
 @dataclass
 class _Scope:
     prefix: str = ""
-    name: str = ""                    # lesson id and run label, for file names
+    name: str = ""                    # the lesson id, for file names
+    label: str = ""                   # which run, for the collected figures ("A (pinned)")
     collected: list | None = field(default=None)
 
 
@@ -26,12 +27,14 @@ _current: ContextVar[_Scope] = ContextVar("mbcore_chart_scope", default=_Scope()
 
 
 @contextlib.contextmanager
-def chart_scope(prefix: str = "", name: str = "", collect: list | None = None):
+def chart_scope(prefix: str = "", name: str = "", collect: list | None = None,
+                label: str | None = None):
     """Charts drawn inside get keys prefixed with `prefix` (added to the enclosing
     scope's), file names starting with `name`, and are appended to `collect`
-    (by default the enclosing scope's list)."""
+    (by default the enclosing scope's list) as (label, figure) pairs."""
     outer = _current.get()
     scope = _Scope(prefix=outer.prefix + prefix, name=name or outer.name,
+                   label=outer.label if label is None else label,
                    collected=collect if collect is not None else outer.collected)
     token = _current.set(scope)
     try:
@@ -44,7 +47,7 @@ def placed(fig, key: str | None) -> tuple[str | None, dict]:
     """The key and the Plotly config a chart gets where it is drawn now."""
     scope = _current.get()
     if scope.collected is not None:
-        scope.collected.append(fig)
+        scope.collected.append((scope.label, fig))
     # A lesson's key says what the chart is ('multi_io/train_loss'); a page's own
     # chart without one is named by its title.
     title = fig.layout.title.text
