@@ -29,19 +29,27 @@ if settings is not None:
         "Keras 3 has no `Merge` layer and no `Sequential` model with two inputs: each "
         "mode became a layer of its own, called on the list of branch tensors."))
 
+
+def confusion(run) -> None:
+    """Held-out samples, true against predicted class, beside what chance and one
+    branch alone could reach (drawn for A and for B in an A/B compare)."""
+    pred = run.predictions.get("class_output")
+    if pred is None:
+        return
+    data = ui.dataset(run.settings)
+    matrix = tables.confusion_matrix(data.y_val["class_output"], pred)
+    a, b = st.columns(2)
+    with a:
+        ui.chart(figures.confusion(matrix, "Held-out samples: true vs predicted class"),
+                 key="confusion")
+    with b:
+        st.markdown(f"Chance level: **{data.info['chance']:.0%}**. Best possible "
+                    f"with the left input alone: **{data.info['best_left_only']:.0%}**,"
+                    f" with the right input alone: **{data.info['best_right_only']:.0%}**.")
+
+
 if graph is not None:
-    run = ui.train_panel(settings)
+    run = ui.train_panel(settings, live=confusion)
     if run is not None:
-        data = ui.dataset(run.settings)
         ui.final_metrics(run, {"training accuracy": run.find("accuracy"),
                                "held-out accuracy": run.find("accuracy", val=True)})
-        pred = run.predictions.get("class_output")
-        if pred is not None:
-            matrix = tables.confusion_matrix(data.y_val["class_output"], pred)
-            a, b = st.columns(2)
-            with a:
-                ui.chart(figures.confusion(matrix, "Held-out samples: true vs predicted class"))
-            with b:
-                st.markdown(f"Chance level: **{data.info['chance']:.0%}**. Best possible "
-                            f"with the left input alone: **{data.info['best_left_only']:.0%}**,"
-                            f" with the right input alone: **{data.info['best_right_only']:.0%}**.")

@@ -16,7 +16,7 @@ assert end_workers              # the shared runner's workers end with this modu
 # A setting to change between A and B, its new value, and the lesson's fit-plot keys.
 CHANGE = {
     "multi_io": ("left_width", 14, ["fit_sin_output", "fit_exp_output"]),
-    "two_branches": ("merge", "add", []),
+    "two_branches": ("merge", "add", ["confusion"]),
 }
 
 

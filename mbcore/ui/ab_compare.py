@@ -92,10 +92,13 @@ def fits(a, b, live) -> None:
 def numbers(a, b) -> None:
     """What A and B ended with, row by row."""
     from mbcore.runs import final_numbers
-    table([{**r, "A": _fmt(r["A"]), "B": _fmt(r["B"])} for r in final_numbers(a, b)])
+    table([{**r, "A": _fmt(r["A"], r["measure"]), "B": _fmt(r["B"], r["measure"])}
+           for r in final_numbers(a, b)])
 
 
-def _fmt(value) -> str:
+def _fmt(value, measure: str) -> str:
     if value is None:
         return "–"
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
+    if not isinstance(value, float):
+        return str(value)
+    return f"{value:.1%}" if "accuracy" in measure else f"{value:.4g}"
