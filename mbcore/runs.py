@@ -33,8 +33,6 @@ class Run:
     extras: dict = field(default_factory=dict)
     val_name: str = "validation"        # or "held-out", "test": what the data calls it
     train_seconds: float = 0.0          # inside the training loop only (no start-up)
-    model_file: bytes | None = None     # the trained model as a .keras file, from the worker
-    model_error: str = ""               # why the worker could not write that file
 
     def find(self, suffix: str, val: bool = False) -> str | None:
         """The history key ending in `suffix` (train or validation side)."""
@@ -147,8 +145,31 @@ class Watch:
                    seconds=self.wall_time or float(result.get("seconds", 0.0)),
                    extras=dict(result.get("insights") or {}),
                    val_name=result.get("val_name", "validation"),
-                   train_seconds=float(result.get("seconds", 0.0)),
-                   model_file=result.get("keras"), model_error=result.get("keras_error", ""))
+                   train_seconds=float(result.get("seconds", 0.0)))
+
+
+def model_file(run: Run) -> tuple[bytes | None, str]:
+    """The run's trained model as .keras bytes, or None and the reason.
+
+    The file stays in the runner's result (one copy for everyone who watched the
+    same training, within the runner's memory budget), never in a session.
+    """
+    try:
+        result = shared_runner().result(run.key)
+    except KeyError:
+        result = None
+    if result is None:
+        return None, ("the server no longer keeps this result (it keeps the latest ones); "
+                      "train again for the file")
+    if result.get("keras") is not None:
+        return result["keras"], ""
+    if result.get("keras_error"):
+        return None, f"writing it failed ({result['keras_error']})"
+    if result.get("status") == "diverged":
+        return None, "the training diverged, its weights are not numbers"
+    if not result.get("epoch"):
+        return None, "no epoch was finished"
+    return None, "this result is older than model files: train again for one"
 
 
 def changes(old: Settings, new: Settings) -> dict:

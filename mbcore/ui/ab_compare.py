@@ -1,12 +1,10 @@
 """A/B compare on every lesson: pin a finished result as A, train B, compare.
 
-A is plain data (a Run, without its model file) kept in the session per
+A is plain data (a Run: curves, predictions, settings) kept in the session per
 lesson, so it survives reruns, control changes and page switches; B is simply
 the page's current training once it is not A's own. Nothing here holds Keras.
 """
 from __future__ import annotations
-
-import dataclasses
 
 import streamlit as st
 
@@ -34,9 +32,7 @@ def b_watch(lesson_id: str, watch):
 
 
 def _pin(lesson_id: str, watch) -> None:
-    # A is only compared, never downloaded: its model file is not kept twice.
-    run = dataclasses.replace(watch.run, model_file=None)
-    _pins()[lesson_id] = {"run": run, "watcher": watch.watcher}
+    _pins()[lesson_id] = {"run": watch.run, "watcher": watch.watcher}
 
 
 def _unpin(lesson_id: str) -> None:

@@ -11,6 +11,7 @@ import streamlit as st
 from mbcore import downloads
 from mbcore.diagram import to_dot
 from mbcore.lessons import get_lesson
+from mbcore.runs import model_file
 
 PNG_NOTE = ("A single plot as PNG: the camera icon in the plot's toolbar (top right, "
             "shown when the pointer is over the plot).")
@@ -28,13 +29,15 @@ def downloads_panel(run, figures: list, slot: str) -> None:
     dot = to_dot(lesson.architecture(run.settings))
     with st.expander("⬇ Downloads: model, history, diagram, plots"):
         row = st.container(horizontal=True)
-        if run.model_file is not None:
-            model = run.model_file
-            row.download_button("Model (.keras)", lambda: model, file_name=f"{stem}.keras",
+        model, why_not = model_file(run)
+        if model is not None:    # fetched again on click: the session keeps no copy
+            row.download_button("Model (.keras)", lambda: model_file(run)[0] or b"",
+                                file_name=f"{stem}.keras",
                                 mime="application/zip", key=f"{slot}_dl_keras",
                                 on_click="ignore",
                                 help="keras.models.load_model('…keras') gives the trained "
-                                     "model, compiled like the exported script.")
+                                     "model, compiled like the exported script and with its "
+                                     "optimizer's state, so it can also train on.")
         row.download_button("History (.csv)", downloads.history_csv(run.history),
                             file_name=f"{stem}-history.csv", mime="text/csv",
                             key=f"{slot}_dl_csv", on_click="ignore",
@@ -54,20 +57,10 @@ def downloads_panel(run, figures: list, slot: str) -> None:
                                 help="Every plot of this result in one interactive page that "
                                      "also works offline (Plotly is inside, about 5 MB).")
         notes = [PNG_NOTE]
-        if run.model_file is None:
-            notes.append(_no_model(run))
+        if model is None:
+            notes.append(f"No model file: {why_not}.")
         if svg is None:
             notes.append("No SVG here: this server has no Graphviz `dot` program. The DOT file "
                          "opens in any Graphviz viewer, or `dot -Tsvg lesson.dot > lesson.svg`.")
         st.caption(" ".join(notes))
 
-
-def _no_model(run) -> str:
-    if run.model_error:
-        return f"No model file: writing it failed ({run.model_error})."
-    if run.status == "diverged":
-        return "No model file: the training diverged, its weights are not numbers."
-    if run.epoch == 0:
-        return "No model file: no epoch was finished."
-    return ("No model file for this result (it was kept from before model files existed): "
-            "train again.")
