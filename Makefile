@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test install chromium bench clean
+.PHONY: run test install system-packages test-system-packages bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -14,15 +14,19 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed
 
-run: install
+run: install system-packages
 	$(PY) -m streamlit run app.py
 
-# Debian's Chromium for the browser tests (tests/browser): apt-get install when
-# missing and root; otherwise a loud warning and pytest skips those tests.
-chromium:
-	@bash .ci/ensure-chromium
+# Debian packages: packages.txt (Graphviz, for SVG downloads) and, for the tests,
+# Chromium (tests/browser). apt-get install when missing and root; otherwise a
+# loud warning (no SVG download; pytest skips the browser tests).
+system-packages:
+	@bash .ci/ensure-system-packages
 
-test: install chromium
+test-system-packages:
+	@bash .ci/ensure-system-packages --tests
+
+test: install test-system-packages
 	$(PY) -m pytest
 
 bench: install

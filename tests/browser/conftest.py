@@ -6,7 +6,7 @@ browser downloads are never used). Every test here is marked `browser`.
 
 If Chromium or the Playwright package is missing, every browser test is
 skipped and the run ends with a banner saying so (`make test` installs
-Chromium with apt-get first, see .ci/ensure-chromium). With
+Chromium with apt-get first, see .ci/ensure-system-packages). With
 MB_REQUIRE_BROWSER=1 a missing browser is an error instead of a skip.
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ from .stbrowser import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, LAPTOP, RENDER_TIMEO
 def _why_no_browser() -> str | None:
     if not Path(CHROMIUM).exists():
         return (f"Chromium not found at {CHROMIUM} (make test installs Debian's `chromium` "
-                "with apt-get when it runs as root; see .ci/ensure-chromium)")
+                "with apt-get when it runs as root; see .ci/ensure-system-packages)")
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
