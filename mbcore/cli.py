@@ -77,22 +77,26 @@ def cmd_code(args):
     print(script(settings, epochs=args.epochs))
 
 
-def cmd_tool(script: str, options: tuple):
+def cmd_tool(script: str, options: tuple, flags: tuple = ()):
     """Development tools that drive Streamlit pages live under tests/ (mbcore
     itself never imports Streamlit); these commands run them."""
     def run(args):
         import subprocess
         from pathlib import Path
         path = Path(__file__).resolve().parents[1] / "tests" / script
-        argv = [f"--{o}={getattr(args, o)}" for o in options] + (["--json"] if args.json else [])
+        argv = [f"--{o}={getattr(args, o)}" for o in options]
+        argv += [f"--{f}" for f in (*flags, "json") if getattr(args, f)]
         return subprocess.call([sys.executable, str(path), *argv])
     return run
 
 
-def _tool_options(**ints):
+def _tool_options(flags: dict | None = None, **ints):
+    """Whole-number options with defaults, on/off `flags` (name -> help), and --json."""
     def setup(p):
         for name, default in ints.items():
             p.add_argument(f"--{name}", type=int, default=default)
+        for name, help_text in (flags or {}).items():
+            p.add_argument(f"--{name}", action="store_true", help=help_text)
         p.add_argument("--json", action="store_true")
     return setup
 
@@ -121,8 +125,10 @@ command("loadtest", "K sessions of a page press Train at once (tests/loadtest.py
         cmd_tool("loadtest.py", ("sessions", "distinct")), lesson=False,
         setup=_tool_options(sessions=20, distinct=1))
 command("membench", "server and worker memory over many trainings (tests/membench.py)",
-        cmd_tool("membench.py", ("trainings",)), lesson=False,
-        setup=_tool_options(trainings=50))
+        cmd_tool("membench.py", ("trainings",), ("biggest",)), lesson=False,
+        setup=_tool_options({"biggest": "train each lesson's biggest allowed settings once "
+                                        "instead, and report each worker's peak"},
+                            trainings=50))
 command("code", "a runnable Keras 3 script for the lesson", cmd_code,
         setup=lambda p: p.add_argument("--epochs", type=int, help="override the epochs"))
 command("train", "train a lesson's model (progress on stderr)", train_cli.cmd_train,

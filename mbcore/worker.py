@@ -220,8 +220,8 @@ def serve() -> None:
 
         def emit(event, job_id=job_id):
             send(out, (job_id, event), out_lock)
-        emit({"type": "started", "pid": os.getpid()})
         try:
+            emit({"type": "started", "pid": os.getpid()})
             job_fn = job_fn or _load(init["job_fn"])
             result = job_fn(spec, emit, stop, state)
             final = {"type": "finished", "status": result.get("status", "done"),
@@ -230,8 +230,14 @@ def serve() -> None:
             final = {"type": "finished", "status": "failed",
                      "message": f"{type(err).__name__}: {err}",
                      "traceback": traceback.format_exc()}
-        emit(final)
-    out.close()
+        try:
+            emit(final)
+        except OSError:       # the server has gone: nobody to report to
+            break
+    try:
+        out.close()
+    except OSError:
+        pass
     sys.stderr.flush()
     os._exit(0)       # skip TensorFlow's slow teardown: nothing is left to save
 

@@ -18,10 +18,10 @@ from mbcore.tasks.headlines import FEATURES
 @dataclass(frozen=True)
 class AuxOutput(Settings):
     lesson_id = "aux_output"
-    vocab: int = option(10000, "Vocabulary size", lo=100, hi=20000, step=100)
+    vocab: int = option(10000, "Vocabulary size", lo=100, hi=10000, step=100)
     embed_dim: int = option(512, "Embedding width", lo=2, hi=512)
-    seq_len: int = option(100, "Headline length (tokens)", lo=5, hi=200, group=DATA)
-    lstm_units: int = option(32, "LSTM units", lo=2, hi=128)
+    seq_len: int = option(100, "Headline length (tokens)", lo=5, hi=100, group=DATA)
+    lstm_units: int = option(32, "LSTM units", lo=2, hi=64)
     dense_units: int = option(64, "Dense width after the merge", lo=2, hi=256)
     dense_layers: int = option(3, "Dense layers after the merge", lo=1, hi=6)
     merge: str = merge_opt(choices=("concatenate",))
@@ -29,7 +29,7 @@ class AuxOutput(Settings):
                                group=TRAINING, help="0 switches the auxiliary supervision off.")
     main_weight: float = option(1.0, "Main loss weight", lo=0.0, hi=2.0, step=0.05,
                                 group=TRAINING)
-    n_samples: int = samples_opt(1000, lo=100, hi=10000)
+    n_samples: int = samples_opt(1000, lo=100, hi=2000)
     seed: int = seed_opt(0)
     epochs: int = epochs_opt(10, hi=100)
     batch_size: int = batch_opt(32)

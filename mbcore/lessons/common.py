@@ -58,7 +58,8 @@ def epochs_opt(default, hi=1000):
 
 
 def batch_opt(default=32):
-    return option(default, "Batch size", lo=1, hi=1024, group=TRAINING)
+    # 256 at most: a batch of 1024 added hundreds of MB per worker (conv, LSTM)
+    return option(default, "Batch size", lo=1, hi=256, group=TRAINING)
 
 
 def optimizer_opt(default):

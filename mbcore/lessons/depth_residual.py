@@ -23,7 +23,7 @@ class DepthResidual(Settings):
     block_layers: int = option(2, "Layers per block", lo=1, hi=4)
     merge: str = merge_opt(choices=("concatenate", "add"), label="Skip merge")
     hidden: int = option(10, "Hidden layers (plain net)", lo=1, hi=60)
-    width: int = option(10, "Width", lo=2, hi=64)
+    width: int = option(10, "Width", lo=2, hi=32)
     frequency: float = option(12.0, "Target: sin(k·π·x), k =", lo=1.0, hi=24.0, step=1.0,
                               group=DATA)
     n_train: int = samples_opt(1000)

@@ -25,9 +25,9 @@ class TwoBranches(Settings):
     data: str = option("noise", "Data", choices=("noise", "learnable"), group=DATA,
                        help="noise: the seed's random inputs and labels. learnable: the "
                             "class needs both inputs.")
-    features: int = option(784, "Features per input", lo=2, hi=2048, group=DATA)
+    features: int = option(784, "Features per input", lo=2, hi=1024, group=DATA)
     n_samples: int = samples_opt(1000)
-    n_holdout: int = samples_opt(200, label="Held-out samples")
+    n_holdout: int = samples_opt(200, hi=2000, label="Held-out samples")
     seed: int = seed_opt(0)
     epochs: int = epochs_opt(10, hi=200)
     batch_size: int = batch_opt(32)
