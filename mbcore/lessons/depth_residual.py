@@ -19,7 +19,7 @@ class DepthResidual(Settings):
     lesson_id = "depth_residual"
     residual: bool = option(True, "Skip connections",
                             help="Off: the seed's plain 12-layer net. On: its residual net.")
-    blocks: int = option(20, "Residual blocks", lo=1, hi=40)
+    blocks: int = option(20, "Residual blocks", lo=1, hi=25)
     block_layers: int = option(2, "Layers per block", lo=1, hi=4)
     merge: str = merge_opt(choices=("concatenate", "add"), label="Skip merge")
     hidden: int = option(10, "Hidden layers (plain net)", lo=1, hi=60)
