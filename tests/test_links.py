@@ -250,3 +250,16 @@ def test_unused_controls_are_folded_away_and_keep_their_values():
     assert block_keys(at, label=FOLDED[UNUSED]) == {"second_width"}
     assert at.get_by_key("second_width").value == 20
     assert "second_width=20" in at.markdown[-1].value
+
+
+def test_a_value_from_another_lesson_never_breaks_the_next_page():
+    """Widget keys are field names shared by the session's pages: epochs=150 is fine on
+    two_branches (up to 200) but above aux_output's 100, which must open at its default."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("pages/1_two_branches.py").run()
+    at.slider(key="epochs").set_value(150).run()
+    assert not at.exception and at.get_by_key("epochs").value == 150
+    at.switch_page("pages/4_aux_output.py").run()
+    assert not at.exception
+    assert at.get_by_key("epochs").value == LESSONS["aux_output"].settings_cls().epochs

@@ -166,6 +166,7 @@ def _fields(lesson: Lesson, presenter: bool, hide: tuple) -> dict:
     """One widget per field, in its group, folded away or hidden; every one is drawn,
     since Streamlit forgets a widget (and its URL parameter) that a run leaves out."""
     cls = lesson.settings_cls
+    _forget_other_lessons_values(cls)
     active = lesson.active_fields({s.name: (_known(s) or [s.default])[0] for s in specs(cls)})
     place = {s.name: _place(s, active, presenter, hide) for s in specs(cls)}
     boxes = {name: _section(name) for name in (*GROUPS, SECONDARY, UNUSED, HIDDEN)
@@ -176,6 +177,17 @@ def _fields(lesson: Lesson, presenter: bool, hide: tuple) -> dict:
         st.session_state["_mb_active"] = now
         st.rerun()                    # a control changed section: draw it where it belongs
     return values
+
+
+def _forget_other_lessons_values(cls: type) -> None:
+    """Widget keys are field names, shared by every page of a session: a value left by
+    another lesson (epochs=150 where this one allows 100) gives way to the default."""
+    for spec in specs(cls):
+        if spec.name in st.session_state:
+            try:
+                spec.check(_value(spec, st.session_state[spec.name]))
+            except (SettingsError, TypeError, ValueError):
+                del st.session_state[spec.name]
 
 
 def _value(spec: Spec, raw):
