@@ -18,24 +18,46 @@ OK, STOPPED, DIVERGED = 0, 1, 2
 
 
 class TrainingGraph:
-    def _forward(self, xs, training):
-        feed = xs[0] if len(xs) == 1 else dict(zip(self.input_names, xs))
-        out = self.model(feed, training=training)
-        if isinstance(out, dict):
-            return [out[n] for n in self.output_names]
-        return list(out) if isinstance(out, (list, tuple)) else [out]
+    def _forward(self, xs, training, weights=None):
+        """(outputs in output_names order, the model's extra losses).
 
-    def _stats(self, ys, preds, weights=None):
+        With `weights` (tensors for the trainable variables, cut from the
+        packed copy) the model runs on those instead of its variables.
+        """
+        feed = xs[0] if len(xs) == 1 else dict(zip(self.input_names, xs))
+        if weights is None:
+            out, extra = self.model(feed, training=training), self.model.losses
+        else:
+            state = [v.value for v in self.model.non_trainable_variables]
+            out, new_state, extra = self.model.stateless_call(
+                weights, state, feed, training=training, return_losses=True)
+            for v, old, new in zip(self.model.non_trainable_variables, state, new_state):
+                if new is not old:      # e.g. dropout's seed generator moved on
+                    v.assign(new)
+        if isinstance(out, dict):
+            out = [out[n] for n in self.output_names]
+        return (list(out) if isinstance(out, (list, tuple)) else [out]), extra
+
+    def _params(self, tape=None):
+        """(what the gradient is taken of, weights for _forward)."""
+        packed = self.step.packed
+        if packed is None:
+            return self.step.variables, None
+        blocks = [b.read_value() for b in packed.blocks]
+        if tape is not None:
+            tape.watch(blocks)
+        return blocks, packed.split(blocks)
+
+    def _stats(self, ys, preds, extra, sample_weights=None):
         """Total loss first, then per output its loss and metrics."""
         total, row = 0.0, []
         for i, ((lfn, mets), y, p) in enumerate(zip(self._outputs, ys, preds)):
-            loss = train_ops.batch_mean(lfn, y, p, weights)
+            loss = train_ops.batch_mean(lfn, y, p, sample_weights)
             total += self._loss_weights[i] * loss
             row.append(loss)
             # a metric that is the loss itself (mse on an mse output) is not redone
-            row += [loss if f is lfn else train_ops.batch_mean(f, y, p, weights)
+            row += [loss if f is lfn else train_ops.batch_mean(f, y, p, sample_weights)
                     for _, f in mets]
-        extra = self.model.losses
         if extra:
             total += tf.add_n([tf.cast(x, tf.float32) for x in extra])
         return total, tf.stack([total] + row)
@@ -70,12 +92,13 @@ class TrainingGraph:
         lo = batch * size
         real = tf.minimum(size, n - lo)
         idx = tf.gather(perm, (lo + tf.range(size)) % n)
-        weights = tf.cast(tf.range(size) < real, tf.float32)
+        sample_weights = tf.cast(tf.range(size) < real, tf.float32)
         xs = [tf.gather(x, idx) for x in self.x_train]
         ys = [tf.gather(y, idx) for y in self.y_train]
         with tf.GradientTape() as tape:
-            total, row = self._stats(ys, self._forward(xs, True), weights)
-        self.step(tape.gradient(total, self.step.variables))
+            source, weights = self._params(tape)
+            total, row = self._stats(ys, *self._forward(xs, True, weights), sample_weights)
+        self.step(tape.gradient(total, source))
         return row * tf.cast(real, tf.float32)
 
     def _train_batches(self, perm, first, end):
@@ -91,6 +114,9 @@ class TrainingGraph:
         return acc, i
 
     def _validate(self):
+        """Validation stats of the current weights; their predictions go to
+        the `_val_preds` variables on the way (live plots need no pass of
+        their own: for aux_output one costs as much as three batches)."""
         size = max(self.batch_size, 256)
 
         def rows(t, lo, k):
@@ -99,13 +125,16 @@ class TrainingGraph:
         def body(lo, k):
             xs = [rows(x, lo, k) for x in self.x_val]
             ys = [rows(y, lo, k) for y in self.y_val]
-            return self._stats(ys, self._forward(xs, False))[1]
+            preds, extra = self._forward(xs, False, self._params()[1])
+            kept = [v[lo:lo + k].assign(tf.cast(p, v.dtype)) for v, p in zip(self._val_preds, preds)]
+            with tf.control_dependencies(kept):
+                return tf.identity(self._stats(ys, preds, extra)[1])
         return self._batches(self.n_val, size, body, len(self.train_names))
 
     def _chunk(self, seed, count, budget):
         """Train until `count` more epochs end or `budget` batches ran, or a
         stop request or a non-finite loss.  Returns (epochs ended, batches
-        run, status, rows of the ended epochs, the bad loss, predictions)."""
+        run, status, rows of the ended epochs, the bad loss)."""
         nb = self.n_batches
 
         def cond(done, used, status, rows, bad):
@@ -143,6 +172,4 @@ class TrainingGraph:
         done, used, status, rows, bad = tf.while_loop(
             cond, body, (tf.constant(0), tf.constant(0), tf.constant(OK), rows, tf.constant(0.0)))
         status = tf.where(tf.equal(status, OK) & self._stop, STOPPED, status)
-        with tf.control_dependencies([done, used]):
-            preds = self._forward(self.x_val, False)   # free live plots after each call
-        return done, used, status, rows, bad, preds
+        return done, used, status, rows, bad

@@ -28,6 +28,8 @@ def configure_tf(threads: int | None = None):
 
     One thread is the default: these models are too small to gain from
     splitting an op, and two workers then share the two cores cleanly.
+    The inter-op pool gets at least two threads, which the trainer's
+    single-threaded executor needs (see trainer._executor).
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import tensorflow as tf
@@ -35,7 +37,7 @@ def configure_tf(threads: int | None = None):
     n = int(threads or os.environ.get(THREADS_ENV, 1))
     try:
         tf.config.threading.set_intra_op_parallelism_threads(n)
-        tf.config.threading.set_inter_op_parallelism_threads(n)
+        tf.config.threading.set_inter_op_parallelism_threads(max(n, 2))
     except RuntimeError:  # the runtime already started; keep its settings
         pass
 

@@ -22,7 +22,7 @@ from mbcore.train_ops import OptimizerStep  # noqa: E402
 from mbcore.trainer import Trainer  # noqa: E402
 from mbcore.train_run import (TrainerCache, load_weights_bytes, new_trainer,  # noqa: E402
                               train_settings)
-from mbcore.recipe import recipe_for  # noqa: E402
+from mbcore.recipe import make_optimizer, recipe_for  # noqa: E402
 from mbcore.tasks import make_data  # noqa: E402
 
 
@@ -177,6 +177,27 @@ def test_dropout_is_off_when_evaluating_and_on_when_training():
     assert np.abs(noisy - probs).max() > 1e-3
 
 
+@pytest.mark.parametrize("lesson_id,changes", [("multi_io", MULTI), ("mlp_shapes", MLP)])
+def test_packed_weights_train_like_the_model_variables(lesson_id, changes):
+    # packed: the weights and slots live in a few blocks while training (and
+    # dropout's seed state goes through the stateless call); after fit the
+    # Keras variables hold what plain per-variable training gives
+    settings = small(lesson_id, **changes)
+    runs = []
+    for pack in (True, False):
+        model, recipe = build_model(settings), recipe_for(settings)
+        trainer = Trainer(model, make_data(settings), recipe, make_optimizer(recipe), pack=pack)
+        assert (trainer.step.packed is not None) == pack
+        assert trainer.fit(3) == "done"
+        runs.append((trainer.history, model.get_weights(),
+                     [v.numpy() for v in trainer.optimizer.variables]))
+    (hist_a, weights_a, opt_a), (hist_b, weights_b, opt_b) = runs
+    for key in hist_a:
+        np.testing.assert_allclose(hist_a[key], hist_b[key], rtol=1e-5, atol=1e-7)
+    for a, b in zip(weights_a + opt_a, weights_b + opt_b, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
 @pytest.mark.parametrize("make", [
     lambda: keras.optimizers.Adam(0.01),
     lambda: keras.optimizers.RMSprop(0.01),
@@ -191,16 +212,20 @@ def test_fused_updates_match_keras(make):
     start = [rng.normal(size=(3, 4)).astype("float32"), rng.normal(size=(4,)).astype("float32")]
     grads = [[rng.normal(size=w.shape).astype("float32") for w in start] for _ in range(4)]
     results = []
-    for fused in (True, False):
+    for fused, pack in ((False, False), (True, False), (True, True)):
         variables = [keras.Variable(w) for w in start]
-        step = OptimizerStep(make(), variables, fused=fused)
-        assert (step.kind is not None) == fused
+        step = OptimizerStep(make(), variables, fused=fused, pack=pack)
+        assert (step.kind is not None) == fused and (step.packed is not None) == pack
+        step.load()                    # packed: as the trainer works, between syncs
         run = tf.function(step)
         for g in grads:
-            run([tf.constant(x) for x in g])
+            g = [tf.constant(x) for x in g]
+            run(step.packed.pack(g) if pack else g)
+        step.store()
         results.append([v.numpy() for v in variables])
-    for a, b in zip(*results):
-        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    for other in results[1:]:
+        for a, b in zip(results[0], other):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
 # Small budgets under which every lesson's training loss must clearly fall.
