@@ -8,6 +8,7 @@ wall-clock and include tracing/compiling, as a user would feel them.
 from __future__ import annotations
 
 import os
+import pickle
 import time
 
 # name -> (lesson id, settings changes, epochs).  aux_output runs at full
@@ -49,10 +50,20 @@ def plain_fit(settings, epochs: int) -> dict:
 
 
 def fast_fit(settings, epochs: int) -> dict:
-    """Train the same model with the trainer (a fresh trace, no cache)."""
+    """Train the same model with the trainer (a fresh trace, no cache).
+
+    Each progress report does what a worker's does, at most: take the live
+    predictions and pickle the event for the queue to the page.
+    """
     from mbcore.train_run import train_settings
+    trainer = []
+
+    def progress(p):
+        preds = {k: v.tolist() for k, v in trainer[0].predict().items()}
+        pickle.dumps({**p, "predictions": preds})
+
     c0 = time.process_time()
-    res = train_settings(settings, epochs)
+    res = train_settings(settings, epochs, on_progress=progress, on_trainer=trainer.append)
     return {"seconds": res["seconds"] + res["setup_seconds"], "cpu": time.process_time() - c0,
             "loss": res["history"]["loss"][-1],
             "val_loss": res["history"]["val_loss"][-1],

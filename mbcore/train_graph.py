@@ -131,10 +131,11 @@ class TrainingGraph:
                 return tf.identity(self._stats(ys, preds, extra)[1])
         return self._batches(self.n_val, size, body, len(self.train_names))
 
-    def _chunk(self, seed, count, budget):
+    def _chunk(self, seed, count, budget, initial):
         """Train until `count` more epochs end or `budget` batches ran, or a
         stop request or a non-finite loss.  Returns (epochs ended, batches
-        run, status, rows of the ended epochs, the bad loss)."""
+        run, status, rows of the ended epochs, the bad loss).  With
+        `initial`, first validate the starting weights for their predictions."""
         nb = self.n_batches
 
         def cond(done, used, status, rows, bad):
@@ -169,7 +170,10 @@ class TrainingGraph:
             return done + ended, used + reached - first, tf.where(ok, OK, DIVERGED), rows, bad
 
         rows = tf.zeros([self.max_chunk + 1, len(self.stat_names)])
-        done, used, status, rows, bad = tf.while_loop(
-            cond, body, (tf.constant(0), tf.constant(0), tf.constant(OK), rows, tf.constant(0.0)))
+        start = tf.cond(initial, lambda: self._validate()[0], lambda: tf.constant(0.0))
+        with tf.control_dependencies([start]):
+            done, used, status, rows, bad = tf.while_loop(
+                cond, body, (tf.constant(0), tf.constant(0), tf.constant(OK), rows,
+                             tf.constant(0.0)))
         status = tf.where(tf.equal(status, OK) & self._stop, STOPPED, status)
         return done, used, status, rows, bad

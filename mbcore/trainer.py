@@ -188,13 +188,12 @@ class Trainer(TrainingGraph):
     def _call(self, count, budget):
         with _executor():
             done, used, status, rows, bad = self._run(
-                tf.constant(self.seed, tf.int64), tf.constant(count), tf.constant(budget))
-        done, status = int(done), int(status)
-        if done and status != DIVERGED:
-            self._preds_ready = True
-        return done, int(used), status, rows.numpy(), float(bad)
+                tf.constant(self.seed, tf.int64), tf.constant(count), tf.constant(budget),
+                tf.constant(not self._preds_ready))
+        self._preds_ready = True
+        return int(done), int(used), int(status), rows.numpy(), float(bad)
 
-    def _diverged(self, saved, done):
+    def _diverged(self, saved, done, preds_ready):
         """Put back the state from before the call and replay its good epochs.
 
         Replaying is exact (shuffles and dropout depend only on seed, epoch
@@ -202,6 +201,7 @@ class Trainer(TrainingGraph):
         """
         for v, value in zip(self._state_vars, saved):
             v.assign(value)
+        self._preds_ready = preds_ready
         if not done:
             return np.zeros((0, len(self.stat_names)))
         again, _, status, rows, _ = self._call(done, 2 ** 30)
@@ -227,11 +227,11 @@ class Trainer(TrainingGraph):
             if should_stop is not None and should_stop():
                 return self._finish("stopped")
             count = min(count, total_epochs - self.epoch)
-            saved = self._read_state()
+            saved, preds_ready = self._read_state(), self._preds_ready
             t0 = time.perf_counter()
             done, used, status, rows, bad = self._call(count, budget)
             if status == DIVERGED:
-                rows = self._diverged(saved, done)
+                rows = self._diverged(saved, done, preds_ready)
             spent = time.perf_counter() - t0
             self.train_seconds += spent
             t1 = time.perf_counter()
@@ -292,9 +292,9 @@ class Trainer(TrainingGraph):
         """Predictions per output name (validation inputs by default).
 
         The default ones are those of the weights at the last epoch end (or,
-        before one, of the weights when first asked): the epoch's validation
-        computes them anyway, so live plots can ask after every progress
-        report at no cost, and they match the validation metrics reported.
+        before one, of the starting weights): the epoch's validation computes
+        them anyway, so live plots can ask after every progress report at no
+        cost, and they match the validation metrics reported.
         """
         if xs is None:
             if not self._preds_ready:
