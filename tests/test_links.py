@@ -263,3 +263,21 @@ def test_a_value_from_another_lesson_never_breaks_the_next_page():
     at.switch_page("pages/4_aux_output.py").run()
     assert not at.exception
     assert at.get_by_key("epochs").value == LESSONS["aux_output"].settings_cls().epochs
+
+
+def test_switching_pages_keeps_each_lessons_own_settings():
+    """A page switch carries neither the last page's values nor its URL into the next
+    page, and coming back restores the first page's settings and link."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("pages/1_two_branches.py").run()
+    at.get_by_key("features").set_value(100).run()   # (AppTest does not write the URL)
+    at.switch_page("pages/2_merge_modes.py").run()
+    assert not at.exception
+    defaults = LESSONS["merge_modes"].settings_cls()
+    assert at.get_by_key("features").value == defaults.features
+    assert "features" not in at.query_params
+    params = next(m for m in at.metric if m.label == "Parameters").value
+    assert params == f"{LESSONS['merge_modes'].architecture(defaults).params:,}"
+    at.switch_page("pages/1_two_branches.py").run()
+    assert at.get_by_key("features").value == 100

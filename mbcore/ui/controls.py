@@ -13,7 +13,7 @@ import streamlit as st
 from mbcore.lessons import Lesson
 from mbcore.settings import (DATA, MODEL, TRAINING, Settings, SettingsError, Spec, field_names,
                              spec_of, specs)
-from mbcore.ui.links import (HIDDEN_BOX, HIDE, Link, View, open_link, share_box,
+from mbcore.ui.links import (HIDDEN_BOX, HIDE, Link, View, open_link, remember_link, share_box,
                              show_warnings, style)
 
 GROUPS = {MODEL: "Model", DATA: "Data", TRAINING: "Training"}
@@ -128,6 +128,8 @@ def settings_panel(lesson: Lesson, where=None) -> Settings | None:
         settings = None
     with share:
         share_box(None if settings is None else Link(settings, view, hide))
+    if settings is not None:
+        remember_link(lesson, Link(settings, view, hide))
     if settings is not None and settings.changed():
         fields.caption("Changed from the seed: " + ", ".join(
             f"{k} = {v}" for k, v in settings.changed().items()))

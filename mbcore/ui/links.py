@@ -98,6 +98,8 @@ def open_link(lesson: Lesson) -> tuple[str, ...]:
     """On a page's first run in a session: canonicalise the link, rerun once if it changed.
 
     Returns the link's warnings (kept for the session, shown on every run)."""
+    if _arrived_from_another_lesson(lesson):
+        return st.session_state.get(f"_mb_link_{lesson.id}", ())
     seen = f"_mb_link_{lesson.id}"
     if seen not in st.session_state:
         current = {k: st.query_params.get_all(k) for k in st.query_params}
@@ -111,6 +113,35 @@ def open_link(lesson: Lesson) -> tuple[str, ...]:
                 return link.warnings
             st.rerun()     # the widgets read the link when they first appear
     return st.session_state[seen]
+
+
+def _arrived_from_another_lesson(lesson: Lesson) -> bool:
+    """Widget keys are field names, shared by every page of a session, so a page
+    switch would carry the last page's values (and its URL) into this one. On a
+    switch, forget the other page's widget states and put back this lesson's own
+    settings and query, as the session last showed them (defaults on a first visit)."""
+    last = st.session_state.get("_mb_lesson")
+    st.session_state["_mb_lesson"] = lesson.id
+    if last is None or last == lesson.id:
+        return False
+    from mbcore.lessons import get_lesson
+    for name in (*field_names(get_lesson(last).settings_cls), HIDE):
+        st.session_state.pop(name, None)
+    mine = st.session_state.get(f"_mb_shown_{lesson.id}", Link(lesson.settings_cls()))
+    for name in field_names(lesson.settings_cls):
+        st.session_state[name] = getattr(mine.settings, name)
+    if mine.hide:
+        st.session_state[HIDE] = list(mine.hide)
+    try:
+        st.query_params.from_dict(to_query(mine))
+    except StreamlitAPIException:       # a bound widget owns a name: it writes it itself
+        pass
+    return True
+
+
+def remember_link(lesson: Lesson, link: Link) -> None:
+    """What this lesson's page shows, to put back when the session returns to it."""
+    st.session_state[f"_mb_shown_{lesson.id}"] = link
 
 
 def show_warnings(warnings: tuple[str, ...]) -> None:
