@@ -40,17 +40,31 @@ def dense_weights(model) -> dict[str, np.ndarray]:
             if type(layer).__name__ == "Dense"}
 
 
+# What a lesson's page may ask the worker to measure (`Lesson.insights`).
+# Only what a page shows is measured: an eager gradient pass through
+# aux_output's LSTM took ~300 MB of a worker's peak memory for nothing.
+INSIGHTS = {
+    "gradients": "gradient size per layer before and after training",
+    "weights": "the kernel of every Dense layer after training",
+}
+
+
 class Live:
-    """The worker's companion to one training: gradient sizes before and after,
-    the Dense weights, and now-and-then predictions for a page's live fit plot.
+    """The worker's companion to one training: the insights its lesson asks
+    for, and now-and-then predictions for a page's live fit plot.
 
     Throttled, and only for small outputs (the regression lessons' curves), to
     keep progress events light.
     """
 
     def __init__(self, settings, every_seconds: float = 0.4, max_values: int = 5000):
+        from mbcore.lessons import lesson_of
         from mbcore.recipe import recipe_for
         from mbcore.tasks import make_data
+        self.wanted = set(lesson_of(settings).insights)
+        unknown = self.wanted - set(INSIGHTS)
+        if unknown:
+            raise ValueError(f"unknown insights {sorted(unknown)}: use {', '.join(INSIGHTS)}")
         self.recipe, self.data = recipe_for(settings), make_data(settings)
         self.trainer, self.every, self.max_values, self.last = None, every_seconds, max_values, 0.0
         self.start: dict = {}
@@ -58,7 +72,7 @@ class Live:
     def attach(self, trainer) -> None:
         """Called with the trainer before it fits: measure the untrained gradients."""
         self.trainer = trainer
-        if trainer.epoch == 0:
+        if trainer.epoch == 0 and "gradients" in self.wanted:
             self.start = gradient_sizes(trainer.model, self.recipe, self.data.x_train,
                                         self.data.y_train)
 
@@ -75,8 +89,11 @@ class Live:
 
     def finish(self) -> dict:
         """What the pages show after training, beyond curves and predictions."""
-        model = self.trainer.model
-        return {"gradients_start": self.start,
-                "gradients": gradient_sizes(model, self.recipe, self.data.x_train,
-                                            self.data.y_train),
-                "weights": dense_weights(model)}
+        model, found = self.trainer.model, {}
+        if "gradients" in self.wanted:
+            found["gradients_start"] = self.start
+            found["gradients"] = gradient_sizes(model, self.recipe, self.data.x_train,
+                                                self.data.y_train)
+        if "weights" in self.wanted:
+            found["weights"] = dense_weights(model)
+        return found

@@ -10,11 +10,18 @@ step, loss weights, position variables and stop flag it uses.
 
 from __future__ import annotations
 
+import math
+
 import tensorflow as tf
 
 from mbcore import train_ops
 
 OK, STOPPED, DIVERGED = 0, 1, 2
+# A validation chunk holds at most this many values of the model's widest
+# layer output: 256 rows for most lessons (few loop turns), fewer for
+# aux_output's 100x512 embedding, where 256 rows took ~130 MB more memory
+# than its training batch of 64.
+VAL_CHUNK_VALUES = 2 ** 22
 
 
 class TrainingGraph:
@@ -117,7 +124,9 @@ class TrainingGraph:
         """Validation stats of the current weights; their predictions go to
         the `_val_preds` variables on the way (live plots need no pass of
         their own: for aux_output one costs as much as three batches)."""
-        size = max(self.batch_size, 256)
+        widest = max(math.prod(d or 1 for d in layer.output.shape[1:])
+                     for layer in self.model.layers)
+        size = max(self.batch_size, min(256, VAL_CHUNK_VALUES // max(widest, 1)))
 
         def rows(t, lo, k):
             return tf.slice(t, [lo] + [0] * (t.shape.rank - 1), [k] + [-1] * (t.shape.rank - 1))

@@ -173,10 +173,10 @@ class OptimizerStep:
 
     Uses the fused kernels when the optimizer's configuration allows it and
     Keras's ``optimizer.apply`` otherwise; both update the same variables.
-    With ``packed`` (small float32 models), the weights and slots live in
-    one vector each while training (the step takes the gradient of the
-    weights' vector); ``load()`` and ``store()`` sync them with the Keras
-    variables, which the rest of the program reads.
+    With ``packed`` (small float32 models), the weights and slots live in a
+    few blocks while training (the step takes the gradients of the weights'
+    blocks); ``load()`` and ``store()`` sync them with the Keras variables,
+    which the rest of the program reads.
     """
 
     def __init__(self, opt, variables, fused: bool = True, pack: bool = True):
@@ -246,7 +246,8 @@ class OptimizerStep:
             return
         if self.packed is not None:
             targets = [(g, block, [p.blocks[i] for p in self._packed_slots])
-                       for i, (g, block) in enumerate(zip(grads, self.packed.blocks))]
+                       for i, (g, block) in enumerate(zip(grads, self.packed.blocks))
+                       if g is not None]
         else:
             targets = [(_dense(g), tf_var(v), slots)
                        for g, v, slots in zip(grads, self.variables, self._slots)

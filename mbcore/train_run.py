@@ -21,6 +21,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 
 THREADS_ENV = "MBCORE_TF_THREADS"
+TRIM_SECONDS = 2.0      # how often a worker hands freed memory back while training
 
 
 def configure_tf(threads: int | None = None):
@@ -228,10 +229,17 @@ def run_train_job(job, emit, stop, worker_state: dict) -> dict:
         worker_state["cache"] = TrainerCache()
 
     from mbcore.insights import Live
+    from mbcore.worker import release_memory
     live = Live(job.settings)       # gradients, weights, live predictions for the pages
+    trimmed = [None]
 
     def progress(p):
         emit({"type": "progress", **p, **live.extra()})
+        # after the traced first call, now and then, and before the result is packed
+        now = time.monotonic()
+        if trimmed[0] is None or now - trimmed[0] > TRIM_SECONDS or p["epoch"] >= p["epochs"]:
+            release_memory()
+            trimmed[0] = time.monotonic()
 
     result = train_settings(job.settings, job.epochs, on_progress=progress,
                             should_stop=stop.is_set, resume=job.resume,
@@ -239,8 +247,10 @@ def run_train_job(job, emit, stop, worker_state: dict) -> dict:
                             on_trainer=lambda tr: (live.attach(tr), stop.on_set(tr.request_stop)))
     result["insights"] = live.finish()
     if result["status"] in ("done", "stopped") and result["epoch"]:
+        release_memory()
         try:
             result["keras"] = keras_file(job.settings, live.trainer)
         except Exception as err:    # the training stands; only its download is missing
             result["keras_error"] = f"{type(err).__name__}: {err}"
+        release_memory()            # the export's fresh model, before the result is pickled
     return result

@@ -35,9 +35,31 @@ WORKER_ENV = {"MALLOC_ARENA_MAX": "2", "TF_CPP_MIN_LOG_LEVEL": "3"}
 
 def send(stream, message, lock: threading.Lock) -> None:
     data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    with lock:
-        stream.write(_HEADER.pack(len(data)) + data)
+    with lock:        # header and body apart: one copy of a big result, not two
+        stream.write(_HEADER.pack(len(data)))
+        stream.write(data)
         stream.flush()
+
+
+_MALLOC_TRIM = []
+
+
+def release_memory() -> None:
+    """Give the heap's free pages back to the system (glibc; elsewhere nothing).
+
+    TensorFlow frees a trace's and a batch's temporaries, but glibc keeps the
+    pages, and a worker's peak is what counts against its budget. Measured on
+    aux_output's biggest settings: ~200 MB back after the first (traced) call
+    and ~200 MB after training; one call takes about 20 ms there.
+    """
+    if not _MALLOC_TRIM:
+        try:
+            import ctypes
+            _MALLOC_TRIM.append(ctypes.CDLL("libc.so.6").malloc_trim)
+        except (OSError, AttributeError):
+            _MALLOC_TRIM.append(None)
+    if _MALLOC_TRIM[0] is not None:
+        _MALLOC_TRIM[0](0)
 
 
 def receive(stream):
@@ -208,6 +230,9 @@ def serve() -> None:
     stdin = sys.stdin.buffer
     _, init = receive(stdin)
     sys.path[:0] = [p for p in init["sys_path"] if p not in sys.path]
+    # Keras imports pandas (and with it pyarrow) only to recognise DataFrames,
+    # which no job passes: leaving it out saves ~65 MB in every worker.
+    sys.modules.setdefault("pandas", None)
     inbox = _Inbox(stdin)
     inbox.start()
     job_fn = None         # loaded with the first job, so that a bad path fails that job

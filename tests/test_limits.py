@@ -3,8 +3,7 @@ core too, so neither a link nor the command line can ask for more, and the
 biggest allowed settings train within a worker's memory budget."""
 import pytest
 
-from membench import WORKER_BUDGET_MB, biggest_settings
-from mbcore.jobs import JobRunner, TrainJob
+from membench import WORKER_BUDGET_MB, biggest_settings, worker_peak
 from mbcore.lessons import ALL_LESSONS
 from mbcore.settings import SettingsError, from_strings, from_strings_lenient, specs
 
@@ -63,11 +62,6 @@ def test_the_biggest_settings_are_allowed_and_at_the_top_of_every_size(lesson):
 @pytest.mark.parametrize("lesson_id", ["depth_residual", "build_your_own"])
 def test_a_biggest_setting_trains_within_a_workers_memory_budget(lesson_id):
     """Quick ones only; `python -m mbcore membench --biggest` trains every lesson's."""
-    runner = JobRunner(workers=1, jobs_per_worker=1, job_fn="membench:peak_rss_job")
-    try:
-        result = runner.wait(runner.start(TrainJob(biggest_settings(ALL_LESSONS[lesson_id]))),
-                             timeout=280)
-    finally:
-        runner.shutdown()
-    assert result is not None and result["status"] == "done", result and result["message"]
-    assert 0 < result["peak_rss_mb"] <= WORKER_BUDGET_MB
+    result, peak = worker_peak(biggest_settings(ALL_LESSONS[lesson_id]), timeout=280)
+    assert result.get("status") == "done", result.get("message", "no result")
+    assert 0 < peak <= WORKER_BUDGET_MB

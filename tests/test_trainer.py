@@ -311,3 +311,27 @@ def test_cli_train_bad_input_is_one_line_and_exit_2(capsys):
     assert cli.main(["train", "multi_io", "--set", "epochs=abc"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_a_worker_measures_only_the_insights_its_lesson_shows():
+    from mbcore.insights import INSIGHTS
+    from mbcore.jobs import TrainJob
+    from mbcore.train_run import run_train_job
+    from mbcore.worker import StopSignal
+    for lesson in ALL_LESSONS.values():
+        assert set(lesson.insights) <= set(INSIGHTS), lesson.id
+
+    def insights(lesson_id, **changes):
+        job = TrainJob(small(lesson_id, **changes), epochs=2)
+        return run_train_job(job, lambda event: None, StopSignal(), {})["insights"]
+
+    deep = insights("depth_residual", blocks=2, n_train=64, n_val=16)
+    assert set(deep) == {"gradients_start", "gradients"}
+    kernels = [layer.name for layer in build_model(small("depth_residual", blocks=2)).layers
+               if getattr(layer, "kernel", None) is not None]
+    assert list(deep["gradients_start"]) == kernels == list(deep["gradients"])
+    assert all(v > 0 for v in deep["gradients_start"].values())
+    assert deep["gradients"] != deep["gradients_start"]
+    shapes = insights("mlp_shapes", **MLP)
+    assert set(shapes) == {"weights"} and all(w.ndim == 2 for w in shapes["weights"].values())
+    assert insights("multi_io", **MULTI) == {}      # its page shows neither: nothing measured

@@ -30,6 +30,9 @@ class Lesson:
     # (e.g. build_your_own with two inputs ignores input_3 and input_4). Pages
     # tuck the others away but keep their values; None means every field counts.
     active: Callable | None = None
+    # What the page shows from inside the trained model, names from
+    # mbcore.insights.INSIGHTS; the worker measures only these.
+    insights: tuple = ()
 
     def active_fields(self, values: dict) -> set:
         names = {f for f in self.settings_cls.__dataclass_fields__}

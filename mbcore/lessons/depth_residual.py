@@ -62,7 +62,7 @@ LESSON = Lesson(
     id="depth_residual", title="Depth and skip connections",
     blurb="A deep plain net fails on sin(12πx); the same depth with skip connections fits it.",
     seed_doc="002", settings_cls=DepthResidual, task="sine", kind="regression",
-    architecture=architecture, recipe=recipe,
+    architecture=architecture, recipe=recipe, insights=("gradients",),
     presets={
         "seed: residual": {},
         "seed: plain 12 layers": {"residual": False},

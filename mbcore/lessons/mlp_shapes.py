@@ -64,7 +64,7 @@ LESSON = Lesson(
     id="mlp_shapes", title="An MLP and its weight shapes",
     blurb="What shape is each weight matrix, and why does it not depend on the batch size?",
     seed_doc="003", settings_cls=MLPShapes, task="random_mlp", kind="classification",
-    architecture=architecture, recipe=recipe, keras1=keras1_code,
+    architecture=architecture, recipe=recipe, keras1=keras1_code, insights=("weights",),
     presets={
         "seed": {},
         "no dropout": {"dropout": 0.0},
