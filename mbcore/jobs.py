@@ -46,6 +46,13 @@ class TrainJob:
         """Identity of the work, for sharing identical jobs later."""
         return (type(self.settings).__name__, self.settings, self.epochs, self.resume)
 
+    @property
+    def runs_alone(self) -> bool:
+        """A lesson whose training needs a worker's memory twice runs with no
+        other training beside it (see Lesson.runs_alone)."""
+        from mbcore.lessons import lesson_of
+        return lesson_of(self.settings).runs_alone
+
 
 def job_key(spec):
     """What makes two jobs the same work (a TrainJob's key, or a plain spec itself)."""
@@ -56,6 +63,7 @@ class _Job:
     def __init__(self, job_id, number, spec, owner=""):
         self.id, self.number, self.spec, self.owner = job_id, number, spec, owner
         self.key = job_key(spec)
+        self.alone = bool(getattr(spec, "runs_alone", False))
         self.status = "queued"
         self.events = [{"type": "queued", "time": time.time()}]
         self.result = None
@@ -252,7 +260,10 @@ class JobRunner:
         for w in free:
             if not self._queue:
                 return
+            running = [j for j in self._jobs.values() if j.status == "running"]
             job = self._jobs[self._fair_order()[0]]
+            if any(j.alone for j in running) or (job.alone and running):
+                return    # a memory-heavy training has the pool to itself; none overtakes it
             self._queue.remove(job.id)
             job.status = "running"
             w.run(job.number, job.id, job.spec)

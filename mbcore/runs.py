@@ -103,10 +103,19 @@ class Watch:
         in which case only this page lets go of it."""
         if self.finished:
             return
-        if not shared_runner().release(self.id, self.watcher):
+        runner = shared_runner()
+        if runner.release(self.id, self.watcher):
+            return                 # the stop arrives as the job's last event
+        try:
+            others = runner.watchers(self.id)
+        except KeyError:           # the runner was restarted: nothing left to stop
+            self.status, self.message = "stopped", "the training job was lost; train again"
+            return
+        if others:
             self.status = "stopped"
             self.message = ("You stopped watching. Others asked for exactly the same "
                             "training, so it goes on for them.")
+        # else it had just finished: update() reads its result
 
     @property
     def position(self) -> int:

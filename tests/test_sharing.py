@@ -218,6 +218,21 @@ def test_stop_while_queued_while_starting_and_after_the_end(shared):
     assert poll(retry, lambda w: w.finished) and retry.status == "done"
 
 
+def test_stop_after_the_runner_forgot_the_job_says_so(shared, monkeypatch):
+    from mbcore import jobs
+    from mbcore.runs import Watch
+    watch = Watch(settings(seed=4), epochs=2000)
+    assert poll(watch, lambda w: w.epoch >= 1)
+    fresh = JobRunner(job_fn=f"{__name__}:_train_ticker", workers=1)   # a restarted server
+    monkeypatch.setattr(jobs, "_shared", fresh)
+    try:
+        watch.cancel()
+        assert watch.status == "stopped" and "lost" in watch.message
+        assert "others" not in watch.message.lower()
+    finally:
+        fresh.shutdown()
+
+
 def test_two_tabs_of_a_page_share_the_training_and_stop_only_their_own_view(monkeypatch):
     """The same student opens the multi_io page twice (two sessions) and trains
     the same settings in both: one training; Stop in one tab leaves the other's."""
@@ -255,3 +270,29 @@ def test_two_tabs_of_a_page_share_the_training_and_stop_only_their_own_view(monk
         assert runner.stats["trainings_run"] == 1 and not first.exception
     finally:
         runner.shutdown()
+
+
+class Alone(tuple):
+    """A ticker spec whose training needs the whole pool's memory."""
+    runs_alone = True
+
+
+def test_a_memory_heavy_training_runs_with_no_other_beside_it(make_runner):
+    r = make_runner(workers=2)
+    small = r.start(("small", 150))
+    assert wait_for(lambda: r.status(small) == "running")
+    heavy = r.start(Alone(("heavy", 50)))
+    later = r.start(("later", 1))
+    time.sleep(0.5)       # a worker is free, yet the heavy one waits and nothing overtakes it
+    assert r.status(heavy) == "queued" and r.status(later) == "queued"
+    assert r.wait(heavy, 30)["status"] == "done"
+    assert r.wait(later, 30)["status"] == "done"
+    assert r.stats["max_running"] == 1
+
+
+def test_an_aux_output_training_runs_alone_and_the_others_share_the_pool():
+    from mbcore.jobs import TrainJob
+    from mbcore.lessons import ALL_LESSONS
+    alone = {lesson.id for lesson in ALL_LESSONS.values()
+             if TrainJob(lesson.settings_cls()).runs_alone}
+    assert alone == {"aux_output"}

@@ -74,6 +74,10 @@ LESSON = Lesson(
     blurb="An auxiliary loss on the word pathway: does it help the headline model learn?",
     seed_doc="001", settings_cls=AuxOutput, task="headlines", kind="classification",
     architecture=architecture, recipe=recipe, keras1=keras1_code,
+    # The seed's 10,000 x 512 embedding read by an LSTM: a worker peaks at
+    # ~0.9 GB on the seed's settings and ~1.1 GB on the biggest (membench
+    # --biggest), against ~0.6-0.75 GB for every other lesson's biggest.
+    runs_alone=True,
     presets={
         "seed (full size)": {},
         "classroom size": {"embed_dim": 32, "seq_len": 30, "vocab": 2000, "n_samples": 2000,

@@ -33,6 +33,9 @@ class Lesson:
     # What the page shows from inside the trained model, names from
     # mbcore.insights.INSIGHTS; the worker measures only these.
     insights: tuple = ()
+    # True when a training needs about two workers' share of memory: the
+    # pool then runs it with no other training beside it.
+    runs_alone: bool = False
 
     def active_fields(self, values: dict) -> set:
         names = {f for f in self.settings_cls.__dataclass_fields__}
