@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mbcore.lessons import get_lesson
+from mbcore.lessons import get_lesson, lesson_of
 from mbcore.settings import Settings, SettingsError
 from mbcore.ui import ab_compare
 from mbcore.ui.charts import chart_scope
@@ -142,6 +142,8 @@ def _progress(watch) -> None:
     if watch.status == "queued" and watch.position:
         line = (f"Waiting for a free worker: number {watch.position} in the queue "
                 "(the class shares a few workers; Stop leaves the queue)…")
+        if lesson_of(watch.settings).runs_alone:
+            line += " This model needs the memory of two trainings: it starts when no other runs."
     if hist.get("loss"):
         line = f"Epoch {len(hist['loss'])}/{watch.epochs} · loss {hist['loss'][-1]:.4g}"
         if hist.get("val_loss"):
