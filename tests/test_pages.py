@@ -148,11 +148,37 @@ def has_wall_time(at: AppTest) -> bool:
     return any(m.label == "wall time" for m in at.metric)
 
 
+def chart_titles(at: AppTest) -> list[str]:
+    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+
+
+@pytest.fixture
+def downloads_offered(monkeypatch):
+    """label -> data of every download button drawn; the plots HTML file comes as
+    the titles of the figures it would hold."""
+    from streamlit.delta_generator import DeltaGenerator
+    from mbcore import downloads
+    offered, button = {}, DeltaGenerator.download_button
+
+    def spy(self, label, data, *args, **kwargs):
+        offered[label] = data
+        return button(self, label, data, *args, **kwargs)
+    monkeypatch.setattr(DeltaGenerator, "download_button", spy)
+    monkeypatch.setattr(downloads, "figures_html",
+                        lambda figures, title: [fig.layout.title.text for _, fig in figures])
+    return offered
+
+
 @pytest.mark.parametrize("lesson_id", LESSONS)
-def test_train_shows_charts_and_final_metrics(lesson_id):
+def test_train_shows_charts_and_final_metrics(lesson_id, downloads_offered):
     at = set_controls(open_page(lesson_id), SMALL[lesson_id])
+    untrained = set(chart_titles(at))
     at.button(key=f"{lesson_id}/train_start").click().run()
     wait_until(at, has_wall_time)
+    # the plots file holds every plot of the result, also those the page draws after
+    # the training panel (gradients, weights...), read when the button is clicked
+    in_html = downloads_offered["Plots (.html)"]()
+    assert set(chart_titles(at)) - untrained <= set(in_html) <= set(chart_titles(at))
     charts = at.get("plotly_chart")
     figures = [json.loads(c.proto.spec) for c in charts]
     titles = " ".join(f["layout"]["title"]["text"] for f in figures)

@@ -43,6 +43,20 @@ def chart_scope(prefix: str = "", name: str = "", collect: list | None = None,
         _current.reset(token)
 
 
+def new_page() -> None:
+    """A page run starts outside every scope, whatever an earlier run left."""
+    _current.set(_Scope())
+
+
+def collect_from_here(figures: list) -> None:
+    """Charts drawn from now to the end of this page run also go to `figures`:
+    the page's own plots of a result, drawn after `train_panel` returns, belong
+    in its Downloads HTML too (the file is put together only on a click)."""
+    outer = _current.get()
+    _current.set(_Scope(prefix=outer.prefix, name=outer.name, label=outer.label,
+                        collected=figures))
+
+
 def placed(fig, key: str | None) -> tuple[str | None, dict]:
     """The key and the Plotly config a chart gets where it is drawn now."""
     scope = _current.get()

@@ -23,7 +23,10 @@ def _svg(dot: str) -> bytes | None:
 
 
 def downloads_panel(run, figures: list, slot: str) -> None:
-    """The result's files, in one expander: .keras, CSV, DOT and SVG, plots as HTML."""
+    """The result's files, in one expander: .keras, CSV, DOT and SVG, plots as HTML.
+
+    `figures` ((label, figure) pairs) may still grow after this call: the HTML
+    holds what it has when the button is clicked."""
     lesson = get_lesson(type(run.settings).lesson_id)
     stem = downloads.file_stem(lesson.id, f"{run.epoch}epochs")
     dot = to_dot(lesson.architecture(run.settings))
@@ -48,10 +51,10 @@ def downloads_panel(run, figures: list, slot: str) -> None:
         if svg is not None:
             row.download_button("Diagram (.svg)", svg, file_name=f"{lesson.id}.svg",
                                 mime="image/svg+xml", key=f"{slot}_dl_svg", on_click="ignore")
-        if figures:
-            shown = list(figures)
+        if figures is not None:   # filled until the page run ends; read on the click
             title = f"{lesson.title}: {run.epoch} epochs"
-            row.download_button("Plots (.html)", lambda: downloads.figures_html(shown, title),
+            row.download_button("Plots (.html)",
+                                lambda: downloads.figures_html(list(figures), title),
                                 file_name=f"{stem}-plots.html", mime="text/html",
                                 key=f"{slot}_dl_html", on_click="ignore",
                                 help="Every plot of this result in one interactive page that "

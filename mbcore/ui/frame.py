@@ -10,7 +10,7 @@ import streamlit as st
 
 from mbcore.lessons import Lesson, get_lesson
 from mbcore.settings import Settings
-from mbcore.ui.charts import placed
+from mbcore.ui.charts import new_page, placed
 from mbcore.ui.controls import settings_panel
 from mbcore.ui.links import presenting
 from mbcore.ui.model import model_view
@@ -20,6 +20,7 @@ from mbcore.ui.navigation import use_app_navigation
 def page(lesson_id: str) -> Lesson:
     """Wide layout, the lesson's title and its one-line blurb."""
     use_app_navigation()
+    new_page()
     lesson = get_lesson(lesson_id)
     st.set_page_config(page_title=lesson.title, page_icon="🔀", layout="wide")
     st.title(lesson.title)

@@ -10,7 +10,7 @@ import streamlit as st
 from mbcore.lessons import get_lesson, lesson_of
 from mbcore.settings import Settings, SettingsError
 from mbcore.ui import ab_compare
-from mbcore.ui.charts import chart_scope
+from mbcore.ui.charts import chart_scope, collect_from_here
 from mbcore.ui.downloads import downloads_panel
 from mbcore.ui.frame import chart, table
 
@@ -89,7 +89,9 @@ def train_panel(settings: Settings, live=None, title: str = "Training"):
     st.fragment(run_every=POLL_SECONDS if running else None)(_live_one)(
         slot, running, live, a, figures)
     if watch.run is not None and watch.finished:
-        downloads_panel(watch.run, figures or [], slot)
+        figures = figures if figures is not None else []
+        downloads_panel(watch.run, figures, slot)
+        collect_from_here(figures)       # the page's plots of this result, drawn after it
     return watch.run
 
 
@@ -104,7 +106,7 @@ def _live_one(slot: str, was_running: bool, live, a=None, figures: list | None =
         st.rerun()
     _progress(watch)
     snapshot = watch.snapshot()
-    with chart_scope(name=lesson_id, collect=figures):
+    with chart_scope(name=lesson_id, collect=figures if figures is not None else []):
         _curves(slot, watch.history, a)
         if a is not None:
             ab_compare.numbers(a, snapshot)
