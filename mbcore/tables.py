@@ -71,9 +71,14 @@ def dense_layers(graph) -> list[str]:
 
 
 def confusion_matrix(y_true, y_prob, classes: int | None = None) -> np.ndarray:
-    """Counts of (true class, predicted class) from one-hot labels and probabilities."""
-    true, pred = np.argmax(y_true, axis=1), np.argmax(y_prob, axis=1)
-    k = classes or y_true.shape[1]
+    """Counts of (true class, predicted class) from one-hot labels and probabilities;
+    a single column is a yes/no output (class 1 when above 0.5)."""
+    y_true, y_prob = np.asarray(y_true), np.asarray(y_prob)
+    if y_true.shape[1] == 1:
+        true, pred, k = (y_true[:, 0] > 0.5).astype(int), (y_prob[:, 0] > 0.5).astype(int), 2
+    else:
+        true, pred, k = np.argmax(y_true, axis=1), np.argmax(y_prob, axis=1), None
+    k = classes or k or y_true.shape[1]
     matrix = np.zeros((k, k), dtype=int)
     np.add.at(matrix, (true, pred), 1)
     return matrix

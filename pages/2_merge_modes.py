@@ -42,6 +42,7 @@ if settings is not None:
     ui.compare_panel("shootout", "Shoot-out", variants, metric="accuracy")
 
 if graph is not None:
-    run = ui.train_panel(settings, title=f"Train one network: {settings.merge}")
+    run = ui.train_panel(settings, live=ui.class_plots,
+                         title=f"Train one network: {settings.merge}")
     if run is not None:
         ui.final_metrics(run)

@@ -57,7 +57,7 @@ if graph is not None:
     weights = {f"auxiliary weight {w:g}": settings.replace(aux_weight=w) for w in (0.0, 0.2, 1.0)}
     ui.compare_panel("aux_weights", "Compare auxiliary weights", weights,
                      metric="main_output_accuracy")
-    run = ui.train_panel(settings, title="Train this network")
+    run = ui.train_panel(settings, live=ui.class_plots, title="Train this network")
     if run is not None:
         ui.final_metrics(run, {"main accuracy (val)": run.find("main_output_accuracy", val=True),
                                "auxiliary accuracy (val)": run.find("aux_output_accuracy",

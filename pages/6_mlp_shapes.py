@@ -39,7 +39,7 @@ if graph is not None:
     st.caption("The weight shapes do not mention the batch size; the activation shapes start "
                "with it. Move *Batch size* in the sidebar and compare.")
 
-    run = ui.train_panel(settings)
+    run = ui.train_panel(settings, live=ui.class_plots)
     if run is not None:
         ui.final_metrics(run, {"training accuracy": run.find("accuracy"),
                                "test accuracy": run.find("accuracy", val=True)})

@@ -43,6 +43,6 @@ if graph is not None:
         ui.chart(figures.bars(acc, "Validation accuracy by branches used", "accuracy",
                               ref=0.5, ref_label="chance"))
 
-    run = ui.train_panel(settings, title="Train this network")
+    run = ui.train_panel(settings, live=ui.class_plots, title="Train this network")
     if run is not None:
         ui.final_metrics(run)

@@ -17,6 +17,11 @@ assert end_workers              # the shared runner's workers end with this modu
 CHANGE = {
     "multi_io": ("left_width", 14, ["fit_sin_output", "fit_exp_output"]),
     "two_branches": ("merge", "add", ["confusion"]),
+    # the classifiers' true-vs-predicted plot, one per output
+    "merge_modes": ("merge", "add", ["confusion_class_output"]),
+    "aux_output": ("aux_weight", 0.0, ["confusion_main_output", "confusion_aux_output"]),
+    "mlp_shapes": ("units", 32, ["confusion_class_output"]),
+    "multimodal": ("branches", "tag", ["confusion_match_output"]),
 }
 
 

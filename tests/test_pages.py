@@ -122,8 +122,8 @@ SMALL = {
     "multimodal": {"epochs": 1, "n_samples": 200},
 }
 # The charts a finished single training shows: loss (+ metrics) + the lesson's own.
-CHARTS_AFTER_TRAINING = {"two_branches": 3, "merge_modes": 2, "multi_io": 3, "aux_output": 2,
-                         "depth_residual": 3, "mlp_shapes": 3, "multimodal": 2}
+CHARTS_AFTER_TRAINING = {"two_branches": 3, "merge_modes": 3, "multi_io": 3, "aux_output": 4,
+                         "depth_residual": 3, "mlp_shapes": 4, "multimodal": 3}
 
 
 def set_controls(at: AppTest, values: dict) -> AppTest:
