@@ -90,6 +90,12 @@ def _curves_layout(fig: go.Figure, series: dict, title: str, x: str, y: str, log
         return fig
     if crowded:
         fig.update_layout(legend=dict(orientation="v", x=1.02, y=1, yanchor="top"))
+    elif len(series) > 2:
+        # more than a row of entries above a half-width plot ran into the title:
+        # at the foot of the figure, under the x axis's title, they have room
+        fig.update_layout(legend=dict(orientation="h", x=0, y=0, yanchor="bottom",
+                                      yref="container"),
+                          margin=dict(t=50, b=70 + 22 * ((len(series) + 1) // 2)))
     if log_y:
         fig.update_yaxes(type="log", dtick=1, exponentformat="power")
     return fig
