@@ -47,17 +47,18 @@ class Run:
 class Watch:
     """Follows one job: status, rows so far, and the Run once it has finished."""
 
-    def __init__(self, settings: Settings, epochs: int | None = None, owner: str = ""):
+    def __init__(self, settings: Settings, epochs: int | None = None, owner: str = "",
+                 resume: bytes | None = None, rows: list | None = None):
         self.settings = settings
         # Identical requests from anyone share one training; this Watch is one
         # of its watchers, and keeps it alive by polling.
         self.watcher = uuid.uuid4().hex
-        self.id = shared_runner().start(TrainJob(settings, epochs), watcher=self.watcher,
+        self.id = shared_runner().start(TrainJob(settings, epochs, resume), watcher=self.watcher,
                                         owner=owner, share=True)
         self.seen = 0
         self.status = "queued"
         self.message = ""
-        self.rows: list[dict] = []
+        self.rows: list[dict] = list(rows or [])     # a resumed training's earlier epochs
         self.epochs = int(epochs or settings.epochs)
         self.times: dict[str, float] = {}
         self.run: Run | None = None
@@ -116,6 +117,22 @@ class Watch:
             self.message = ("You stopped watching. Others asked for exactly the same "
                             "training, so it goes on for them.")
         # else it had just finished: update() reads its result
+
+    @property
+    def resumable(self) -> bool:
+        """Stopped part way by its own watcher, with something learned."""
+        return self.status == "stopped" and self.run is not None and 0 < self.epoch < self.epochs
+
+    def continued(self, owner: str = "") -> "Watch | None":
+        """A new Watch training on from where this stopped one ended, to the same
+        number of epochs; None when the server no longer keeps its state."""
+        try:
+            result = shared_runner().result(self.id)
+        except KeyError:
+            result = None
+        if not self.resumable or not result or result.get("state") is None:
+            return None
+        return Watch(self.settings, self.epochs, owner, resume=result["state"], rows=self.rows)
 
     @property
     def position(self) -> int:

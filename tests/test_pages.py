@@ -205,6 +205,35 @@ def test_stop_ends_the_training_and_keeps_what_was_learned():
     assert "stopped" in text and "Epoch 500/500" not in text
 
 
+def test_continue_after_stop_trains_on_to_the_last_epoch():
+    epochs = 1000
+    at = set_controls(open_page("multi_io"), {"epochs": epochs, "left_depth": 2, "right_depth": 2})
+    assert not continue_offered(at)
+    at.button(key="multi_io/train_start").click().run()
+    wait_until(at, lambda a: "Epoch " in a.get("progress")[0].proto.text)
+    at.button(key="multi_io/train_stop").click().run()
+    wait_until(at, has_wall_time, timeout=30)
+    done = len(loss_curve(at))
+    assert 0 < done < epochs and continue_offered(at)
+    at.button(key="multi_io/train_continue").click().run()
+    wait_until(at, lambda a: has_wall_time(a) and "done" in a.get("progress")[0].proto.text,
+               timeout=180)
+    curve = loss_curve(at)
+    assert len(curve) == epochs and f"Epoch {epochs}/{epochs}" in at.get("progress")[0].proto.text
+    assert curve[-1] < curve[done - 1] < curve[0]       # it went on learning from there
+    assert not continue_offered(at)
+
+
+def continue_offered(at: AppTest) -> bool:
+    return any(b.key == "multi_io/train_continue" for b in at.button)
+
+
+def loss_curve(at: AppTest) -> list[float]:
+    loss = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
+                if json.loads(c.proto.spec)["layout"]["title"]["text"].startswith("Loss"))
+    return next(t["y"] for t in loss["data"] if not t["name"].startswith("val "))
+
+
 def test_changing_a_control_while_training_says_the_result_is_old():
     at = set_controls(open_page("multi_io"), {"epochs": 30})
     at.button(key="multi_io/train_start").click().run()

@@ -52,15 +52,31 @@ def _start(slot: str, what) -> None:
                         else Watch(what))
 
 
+def _continue(slot: str) -> None:
+    """Callback of Continue: train on from where the stopped training ended."""
+    stopped = _watches().get(slot)
+    more = stopped.continued()
+    if more is None:
+        stopped.message = ("The server no longer keeps where this training stopped; "
+                           "press Train to start again.")
+    else:
+        _watches()[slot] = more
+
+
 def _buttons(slot: str, label: str, what) -> tuple[bool, object]:
-    """Start and Stop; returns whether a job of this slot is still running, and the
-    row of buttons (for more buttons beside them)."""
+    """Start and Stop (and Continue after a Stop); returns whether a job of this
+    slot is still running, and the row of buttons (for more buttons beside them)."""
+    from mbcore.runs import Watch
     entry = _watches().get(slot)
     running = any(not w.update().finished for w in _as_dict(entry).values())
     row = st.container(horizontal=True)
     row.button(f"▶ {label}", key=f"{slot}_start", type="primary", on_click=_start,
                args=(slot, what), disabled=not what)
     row.button("■ Stop", key=f"{slot}_stop", on_click=_cancel, args=(slot,), disabled=not running)
+    if isinstance(entry, Watch) and entry.resumable:
+        row.button(f"⏵ Continue to epoch {entry.epochs}", key=f"{slot}_continue",
+                   on_click=_continue, args=(slot,),
+                   help="Train on from where it stopped, with the settings it started with.")
     return running, row
 
 
