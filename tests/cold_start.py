@@ -45,7 +45,7 @@ def drop_caches() -> bool:
 
 def _worker_timings(lesson_id: str, out) -> None:
     import os
-    import resource
+    from loadtest import own_peak_rss_mb
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     t0 = time.perf_counter()
     import keras  # noqa: F401
@@ -56,7 +56,7 @@ def _worker_timings(lesson_id: str, out) -> None:
     model = build_model(get_lesson(lesson_id).settings_cls())
     model.compile(optimizer="adam", loss="mse")
     out.put({"tf_import": t1 - t0, "first_model": time.perf_counter() - t1,
-             "worker_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+             "worker_mb": own_peak_rss_mb()})
 
 
 def worker_timings(lesson_id: str) -> dict:

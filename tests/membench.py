@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from loadtest import Sampler, _rss_mb  # noqa: E402
+from loadtest import Sampler, _rss_mb, own_peak_rss_mb  # noqa: E402
 
 
 def settings_cycle():
@@ -70,10 +70,9 @@ def peak_rss_job(job, emit, stop, state) -> dict:
 
     A job of 0 epochs trains nothing: run after a training on the same worker,
     its figure includes the sending of that training's result."""
-    import resource
     from mbcore.train_run import run_train_job
     result = run_train_job(job, emit, stop, state) if job.epochs != 0 else {"status": "done"}
-    return {**result, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {**result, "peak_rss_mb": own_peak_rss_mb()}
 
 
 def worker_peak(settings, timeout: float) -> tuple[dict, float]:

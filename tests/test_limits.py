@@ -65,3 +65,18 @@ def test_a_biggest_setting_trains_within_a_workers_memory_budget(lesson_id):
     result, peak = worker_peak(biggest_settings(ALL_LESSONS[lesson_id]), timeout=280)
     assert result.get("status") == "done", result.get("message", "no result")
     assert 0 < peak <= WORKER_BUDGET_MB
+
+
+def test_a_workers_peak_is_its_own_not_its_parents():
+    """ru_maxrss of a subprocess carries its parent's peak across the exec (how a
+    pytest holding TensorFlow made a 590 MB worker read 918 MB): membench reads VmHWM."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    ballast = bytearray(400 * 2**20)
+    ballast[::4096] = b"\1" * len(range(0, len(ballast), 4096))     # touched: resident
+    code = "from loadtest import own_peak_rss_mb; print(own_peak_rss_mb())"
+    out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parent,
+                         capture_output=True, text=True, check=True).stdout
+    assert 0 < float(out) < 200
+    del ballast
