@@ -54,7 +54,9 @@ def test_a_job_streams_progress_and_ends_with_plain_result_data(runner):
 def test_cancel_keeps_what_was_learned_and_the_job_can_resume(runner):
     settings = multi_io()
     job = runner.start(TrainJob(settings, epochs=1000))
-    assert wait_for(lambda: any(e["type"] == "progress" for e in runner.events(job)))
+    # the first report comes after one batch (the traced call): wait for a whole epoch
+    assert wait_for(lambda: any(e["type"] == "progress" and e["epoch"] >= 1
+                                for e in runner.events(job)))
     runner.cancel(job)
     stopped = runner.wait(job, timeout=30)
     assert stopped["status"] == "stopped"
