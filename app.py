@@ -1,28 +1,26 @@
 """The app's entry point: navigation from the lesson registry, and the landing page.
 
-Every registered lesson is served from its own file, pages/<n>_<id>.py, at
-/<id>; the landing page lives here and is served at /. Building the navigation
-from the registry names the pages by their lesson titles (Streamlit's automatic
-pages/ listing would show the file names, and this file as "app").
+Every registered lesson is served from its own file, pages/<id>.py, at /<id>;
+the landing page lives here and is served at /. Building the navigation from
+the registry names the pages by their lesson titles (Streamlit's automatic
+pages/ listing would show the file names, and this file as "app"). A lesson
+without its page file is an error at start-up, not a silently missing page.
 """
 from pathlib import Path
 
 import streamlit as st
 
-from mbcore.lessons import ALL_LESSONS, LESSONS
+from mbcore.lessons import ALL_LESSONS, BUILD_YOUR_OWN, LESSONS
 
 ROOT = Path(__file__).parent
 ICON = "🔀"
 
 
 def lesson_pages() -> dict[str, st.Page]:
-    """The lesson pages that exist, by lesson id, in registry order."""
-    pages = {}
-    for number, lesson in enumerate(ALL_LESSONS.values(), 1):
-        path = ROOT / "pages" / f"{number}_{lesson.id}.py"
-        if path.exists():
-            pages[lesson.id] = st.Page(path, title=lesson.title, url_path=lesson.id)
-    return pages
+    """Every lesson's page, by lesson id, in registry order."""
+    return {lesson.id: st.Page(ROOT / "pages" / f"{lesson.id}.py", title=lesson.title,
+                               url_path=lesson.id)
+            for lesson in ALL_LESSONS.values()}
 
 
 def landing() -> None:
@@ -39,9 +37,10 @@ its own loss.
 
 Each lesson below is a small, live experiment. Move a slider and the model
 summary and diagram change at once; press **Train** and watch the curves grow
-while the model learns on a toy task made for the lesson. Every lesson starts
-from the settings of the tutorial it comes from, so you can reproduce the
-original result before you change it. The last page puts it all together:
+while the model learns on a toy task made for the lesson. Where the tutorial
+it comes from gives its settings, a lesson starts from them, so you can
+reproduce the original result before you change it (each lesson says where it
+departs from its tutorial, and why). The last page puts it all together:
 design your own network, from its inputs to its outputs.
 """
     )
@@ -50,11 +49,8 @@ design your own network, from its inputs to its outputs.
     for number, lesson in enumerate(ALL_LESSONS.values(), 1):
         with cols[(number - 1) % 2].container(border=True):
             st.markdown(f"**{number}. {lesson.title}**  \n{lesson.blurb}")
-            if lesson.id in PAGES:
-                st.page_link(PAGES[lesson.id], label=f"Open: {lesson.title}", icon="▶️")
-            else:
-                st.caption(f"Lesson id `{lesson.id}`: use "
-                           f"`python -m mbcore summary {lesson.id}`.")
+            st.page_link(PAGES[lesson.id], label=f"Open: {lesson.title}",
+                         icon=":material/play_circle:")
     st.caption("Built on Keras 3 and TensorFlow. The same lessons are available from the "
                "command line: `python -m mbcore lessons`.")
 
@@ -64,6 +60,6 @@ HOME = st.Page(landing, title="Overview", icon=":material/home:", default=True)
 st.set_page_config(page_title="Multi-branch networks", page_icon=ICON, layout="wide")
 st.navigation({
     "": [HOME],
-    "Lessons": [p for lid, p in PAGES.items() if lid in LESSONS],
-    "Your turn": [p for lid, p in PAGES.items() if lid not in LESSONS],
+    "Lessons": [PAGES[lesson_id] for lesson_id in LESSONS],
+    "Build your own": [PAGES[BUILD_YOUR_OWN.id]],
 }).run()

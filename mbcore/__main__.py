@@ -1,5 +1,5 @@
 import sys
 
-from mbcore.cli import main
+from mbcore.cli.main import main
 
 sys.exit(main())

@@ -5,20 +5,21 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from cases import page_file
 from conftest import ROOT
-from mbcore.lessons import ALL_LESSONS, PLAYGROUND
-from mbcore.merges import MergeError
+from mbcore.lessons import ALL_LESSONS, BUILD_YOUR_OWN
+from mbcore.network.merges import MergeError
 from mbcore.lessons.build_your_own import MAX_INPUTS, MAX_OUTPUTS, BuildYourOwn
 import test_pages
 from test_pages import has_wall_time, params_shown, set_controls, wait_until
 
-PAGE = ROOT / "pages" / "8_build_your_own.py"
+PAGE = page_file("build_your_own")
 ARCH_GROUPS = ("input_", "branch_", "output_")
 end_workers = test_pages.end_workers      # the pages' worker processes end with the module
 
 
 def active(**values) -> set:
-    return PLAYGROUND.active_fields(values)
+    return BUILD_YOUR_OWN.active_fields(values)
 
 
 def per_slot(names: set, prefix: str) -> set:
@@ -60,12 +61,12 @@ def test_the_defaults_have_their_own_active_set():
 
 def test_impossible_merges_name_the_rule_and_the_way_out():
     with pytest.raises(MergeError, match=r"equal width.*branch 2 = 8.*concatenate"):
-        PLAYGROUND.architecture(BuildYourOwn(merge="add", branch_2_width=8))
+        BUILD_YOUR_OWN.architecture(BuildYourOwn(merge="add", branch_2_width=8))
     with pytest.raises(MergeError, match=r"exactly 2 branches.*number of inputs to 2"):
-        PLAYGROUND.architecture(BuildYourOwn(merge="subtract", inputs=3))
+        BUILD_YOUR_OWN.architecture(BuildYourOwn(merge="subtract", inputs=3))
     with pytest.raises(MergeError, match=r"0 layers passes its input's features"):
-        PLAYGROUND.architecture(BuildYourOwn(merge="multiply", branch_1_layers=0))
-    assert PLAYGROUND.architecture(BuildYourOwn(merge="subtract", inputs=1)).params > 0
+        BUILD_YOUR_OWN.architecture(BuildYourOwn(merge="multiply", branch_1_layers=0))
+    assert BUILD_YOUR_OWN.architecture(BuildYourOwn(merge="subtract", inputs=1)).params > 0
 
 
 # -- the page --------------------------------------------------------------------------
@@ -82,18 +83,19 @@ def metric(at: AppTest, label: str) -> str:
 def test_page_renders_the_default_network():
     at = open_page()
     assert not at.error
-    assert params_shown(at) == PLAYGROUND.architecture(BuildYourOwn()).params
+    assert params_shown(at) == BUILD_YOUR_OWN.architecture(BuildYourOwn()).params
     assert at.get("graphviz_chart") and at.dataframe
 
 
 def test_inputs_and_outputs_redraw_the_model_and_its_code():
-    from mbcore.export import script
+    from mbcore.lessons import Experiment
+    from mbcore.views.export import script
     at = set_controls(open_page(), {"inputs": 3, "outputs": 1})
     chosen = BuildYourOwn(inputs=3, outputs=1)
-    assert params_shown(at) == PLAYGROUND.architecture(chosen).params
+    assert params_shown(at) == BUILD_YOUR_OWN.architecture(chosen).params
     assert metric(at, "Inputs → outputs") == "3 → 1"
     shown = [c.value for c in at.code if "keras.Model(" in c.value]
-    assert [c.strip() for c in shown] == [script(chosen).strip()]
+    assert [c.strip() for c in shown] == [script(Experiment.of(chosen)).strip()]
 
 
 def test_impossible_merge_is_explained_and_the_page_stays_usable():
@@ -105,12 +107,12 @@ def test_impossible_merge_is_explained_and_the_page_stays_usable():
     assert at.get_by_key("inputs").value == 3 and at.get_by_key("branch_2_width").value == 8
     at.get_by_key("branch_2_width").set_value(16).run()
     assert not at.exception and not at.error
-    assert params_shown(at) == PLAYGROUND.architecture(
+    assert params_shown(at) == BUILD_YOUR_OWN.architecture(
         BuildYourOwn(inputs=3, merge="add")).params
 
 
 def test_train_shows_each_fit_and_the_yes_no_accuracy():
-    yes_no = PLAYGROUND.presets["a yes/no output"]
+    yes_no = BUILD_YOUR_OWN.presets["a yes/no output"]
     at = set_controls(open_page(), {**yes_no, "epochs": 3, "n_samples": 200})
     at.button(key="build_your_own/train_start").click().run()
     wait_until(at, has_wall_time)
@@ -138,5 +140,5 @@ def test_a_lesson_opened_first_is_routed_through_app_navigation():
     from streamlit.runtime.pages_manager import PagesManager
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     at.switch_page(str(PAGE.relative_to(ROOT))).run()
-    assert not at.exception and at.title[0].value == PLAYGROUND.title
+    assert not at.exception and at.title[0].value == BUILD_YOUR_OWN.title
     assert PagesManager.uses_pages_directory is False

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from mbcore.cli import main
+from mbcore.cli.main import main
 from mbcore.lessons import LESSONS
 
 

@@ -5,24 +5,17 @@ import json
 
 import pytest
 
-from mbcore import figures as plots
+from mbcore.views import figures as plots
 from mbcore.lessons import LESSONS
 from mbcore.settings import spec_of
 from mbcore.ui.charts import chart_scope, placed
+from cases import CASES
 from test_pages import SMALL, end_workers, has_wall_time, open_page, set_controls, wait_until
 
 assert end_workers              # the shared runner's workers end with this module too
 
 # A setting to change between A and B, its new value, and the lesson's fit-plot keys.
-CHANGE = {
-    "multi_io": ("left_width", 14, ["fit_sin_output", "fit_exp_output"]),
-    "two_branches": ("merge", "add", ["confusion"]),
-    # the classifiers' true-vs-predicted plot, one per output
-    "merge_modes": ("merge", "add", ["confusion_class_output"]),
-    "aux_output": ("aux_weight", 0.0, ["confusion_main_output", "confusion_aux_output"]),
-    "mlp_shapes": ("units", 32, ["confusion_class_output"]),
-    "multimodal": ("branches", "tag", ["confusion_match_output"]),
-}
+CHANGE = {lid: c.ab_change for lid, c in CASES.items() if c.ab_change}
 
 
 def figures(at) -> list[dict]:

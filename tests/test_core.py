@@ -5,12 +5,24 @@ import numpy as np
 import pydot
 import pytest
 
-from mbcore.builder import architecture, build_model
-from mbcore.lessons import ALL_LESSONS, LESSONS, get_lesson
-from mbcore.merges import MERGE_NAMES, MergeError
+from mbcore.network.builder import build_model as build_graph
+from mbcore.lessons import ALL_LESSONS, LESSONS, Experiment, get_lesson
+from mbcore.network.merges import MERGE_NAMES, MergeError
 from mbcore.settings import SettingsError
-from mbcore.summary import summary_rows
-from mbcore.tasks import make_data
+from mbcore.network.summary import summary_rows
+
+
+def architecture(s):
+    return Experiment.of(s).graph
+
+
+def build_model(s):
+    exp = Experiment.of(s)
+    return build_graph(exp.graph, exp.recipe.seed, exp.id)
+
+
+def make_data(s):
+    return Experiment.of(s).data
 
 
 def settings(lesson_id, **changes):
@@ -103,7 +115,7 @@ def test_concatenate_adds_widths_and_changes_next_layer_params():
 
 
 def test_subtract_and_dot_take_exactly_two_branches():
-    from mbcore.graph import Graph
+    from mbcore.network.graph import Graph
     for mode in ("subtract", "dot", "cosine"):
         g = Graph()
         srcs = [g.input(f"in{i}", (4,)) for i in range(3)]
@@ -112,7 +124,7 @@ def test_subtract_and_dot_take_exactly_two_branches():
 
 
 def test_add_over_three_branches_is_allowed():
-    from mbcore.graph import Graph
+    from mbcore.network.graph import Graph
     g = Graph()
     srcs = [g.input(f"in{i}", (4,)) for i in range(3)]
     assert g[g.merge("add", srcs)].shape == (4,)
@@ -195,7 +207,7 @@ def test_multimodal_label_is_independent_of_each_input_alone():
 
 @pytest.mark.parametrize("lesson_id", ALL_LESSONS)
 def test_dot_has_one_node_per_layer_and_an_edge_per_connection(lesson_id):
-    from mbcore.diagram import to_dot
+    from mbcore.network.diagram import to_dot
     graph = architecture(get_lesson(lesson_id).settings_cls())
     (dot,) = pydot.graph_from_dot_data(to_dot(graph, lesson_id))
     nodes, edges = set(), []
@@ -207,7 +219,7 @@ def test_dot_has_one_node_per_layer_and_an_edge_per_connection(lesson_id):
 
 
 def test_dot_marks_merges_and_all_outputs():
-    from mbcore.diagram import to_dot
+    from mbcore.network.diagram import to_dot
     dot = to_dot(architecture(settings("aux_output")))
     assert "merge: concatenate" in dot and "hexagon" in dot
     for out in ("main_output", "aux_output"):

@@ -9,11 +9,12 @@ import numpy as np
 import pydot
 import pytest
 
-from mbcore import downloads, figures
-from mbcore.diagram import to_dot
-from mbcore.jobs import JobRunner, TrainJob
+from mbcore.views import downloads
+from mbcore.views import figures
+from mbcore.network.diagram import to_dot
+from mbcore.engine.runner import JobRunner, TrainJob
 from mbcore.lessons import get_lesson
-from mbcore.tasks import make_data
+from mbcore.lessons import Experiment
 
 # Two shapes of network: two inputs and two regression outputs; words through an
 # embedding and an LSTM with a main and an auxiliary classification output.
@@ -59,15 +60,15 @@ def inputs_of(settings, data) -> dict:
 @pytest.mark.parametrize("lesson_id", SMALL)
 def test_keras_file_is_the_trained_model(results, keras, tmp_path, lesson_id):
     settings, result = results[lesson_id]
-    assert result["status"] == "done"
-    model = load(keras, result["keras"], tmp_path)
+    assert result.status == "done"
+    model = load(keras, result.keras, tmp_path)
     assert model.count_params() == get_lesson(lesson_id).architecture(settings).params
-    data = make_data(settings)
+    data = Experiment.of(settings).data
     predicted = model.predict(inputs_of(settings, data), verbose=0)
     predicted = dict(zip(model.output_names, predicted if isinstance(predicted, list)
                          else [predicted]))
-    assert set(predicted) == set(result["predictions"])
-    for name, values in result["predictions"].items():
+    assert set(predicted) == set(result.predictions)
+    for name, values in result.predictions.items():
         np.testing.assert_allclose(predicted[name], np.asarray(values), rtol=1e-4, atol=1e-5)
 
 
@@ -75,18 +76,18 @@ def test_keras_file_is_compiled_like_the_lesson(results, keras, tmp_path):
     """Loaded at home, the model evaluates to the validation loss the page showed,
     and its optimizer has taken the steps the training took."""
     settings, result = results["multi_io"]
-    model = load(keras, result["keras"], tmp_path)
-    data = make_data(settings)
+    model = load(keras, result.keras, tmp_path)
+    data = Experiment.of(settings).data
     targets = {k: data.y_val[k] for k in model.output_names}
     scores = model.evaluate(inputs_of(settings, data), targets, verbose=0, return_dict=True)
-    assert scores["loss"] == pytest.approx(result["history"]["val_loss"][-1], rel=1e-3)
+    assert scores["loss"] == pytest.approx(result.history["val_loss"][-1], rel=1e-3)
     # the optimizer carries on where the page's training stopped
     steps = -(-len(data.y_train["sin_output"]) // settings.batch_size)
     assert int(model.optimizer.iterations) == EPOCHS * steps
 
 
 def test_history_csv_has_one_row_per_epoch_and_a_column_per_curve(results):
-    history = results["aux_output"][1]["history"]
+    history = results["aux_output"][1].history
     rows = list(csv.DictReader(io.StringIO(downloads.history_csv(history))))
     assert list(rows[0]) == ["epoch", *history]
     assert [int(r["epoch"]) for r in rows] == list(range(1, EPOCHS + 1))

@@ -6,9 +6,8 @@ import sys
 
 import pytest
 
-from mbcore.builder import architecture
-from mbcore.export import script
-from mbcore.lessons import ALL_LESSONS, get_lesson
+from mbcore.views.export import script
+from mbcore.lessons import ALL_LESSONS, Experiment, get_lesson
 
 SMALL = {"n_samples": 200, "n_train": 200}
 
@@ -25,8 +24,8 @@ def test_every_exported_script_runs_alone_and_reproduces_the_parameter_count(tmp
     expected = {}
     for lesson_id in ALL_LESSONS:
         s = small_settings(lesson_id)
-        (tmp_path / f"{lesson_id}.py").write_text(script(s, epochs=1))
-        expected[lesson_id] = architecture(s).params
+        (tmp_path / f"{lesson_id}.py").write_text(script(Experiment.of(s), epochs=1))
+        expected[lesson_id] = Experiment.of(s).graph.params
     driver = tmp_path / "run_all.py"
     driver.write_text(
         "import runpy, sys\n"
@@ -49,14 +48,14 @@ def test_every_exported_script_runs_alone_and_reproduces_the_parameter_count(tmp
 
 
 def test_script_carries_the_settings_and_one_loss_per_output():
-    text = script(get_lesson("aux_output").settings_cls(aux_weight=0.5))
+    text = script(Experiment.of(get_lesson("aux_output").settings_cls(aux_weight=0.5)))
     assert "aux_weight=0.5" in text
     assert "'main_output': 'binary_crossentropy', 'aux_output': 'binary_crossentropy'" in text
     assert "'aux_output': 0.5" in text
 
 
 def test_decay_becomes_a_schedule():
-    text = script(get_lesson("mlp_shapes").settings_cls())
+    text = script(Experiment.of(get_lesson("mlp_shapes").settings_cls()))
     assert "InverseTimeDecay" in text and "nesterov=True" in text
 
 
@@ -69,7 +68,7 @@ def test_keras1_versions_name_the_removed_api(lesson_id):
 
 
 def test_code_command(capsys):
-    from mbcore.cli import main
+    from mbcore.cli.main import main
     assert main(["code", "depth_residual", "--set", "residual=false", "--epochs", "3"]) == 0
     out = capsys.readouterr().out
     assert "epochs=3" in out and "hidden_dense_10" in out and "block1" not in out

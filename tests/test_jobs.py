@@ -8,7 +8,8 @@ import types
 
 import pytest
 
-from mbcore.jobs import FINISHED, JobRunner, TrainJob
+from mbcore.engine.protocol import FINISHED, Event, EventType, Result, Status, TrainJob
+from mbcore.engine.runner import JobRunner
 from mbcore.lessons import get_lesson
 
 SMALL = dict(n_train=200, n_val=50)
@@ -38,34 +39,34 @@ def test_a_job_streams_progress_and_ends_with_plain_result_data(runner):
     settings = multi_io()
     job = runner.start(TrainJob(settings, epochs=6))
     result = runner.wait(job, timeout=180)
-    assert result is not None and result["status"] == "done"
+    assert result is not None and result.status == "done"
     events = runner.events(job)
-    kinds = [e["type"] for e in events]
+    kinds = [e.type for e in events]
     assert kinds[0] == "queued" and kinds[1] == "started" and kinds[-1] == "finished"
-    progress = [e for e in events if e["type"] == "progress"]
-    assert progress[-1]["epoch"] == 6
-    assert sum(len(p["rows"]) for p in progress) == 6
+    progress = [e for e in events if e.type == "progress"]
+    assert progress[-1].epoch == 6
+    assert sum(len(p.rows) for p in progress) == 6
     assert runner.events(job, since=len(events) - 1) == events[-1:]
-    assert len(result["history"]["sin_output_loss"]) == 6
-    assert set(result["predictions"]) == {"sin_output", "exp_output"}
-    assert isinstance(result["weights"], bytes) and isinstance(result["state"], bytes)
+    assert len(result.history["sin_output_loss"]) == 6
+    assert set(result.predictions) == {"sin_output", "exp_output"}
+    assert isinstance(result.keras, bytes) and isinstance(result.state, bytes)
 
 
 def test_cancel_keeps_what_was_learned_and_the_job_can_resume(runner):
     settings = multi_io()
     job = runner.start(TrainJob(settings, epochs=1000))
     # the first report comes after one batch (the traced call): wait for a whole epoch
-    assert wait_for(lambda: any(e["type"] == "progress" and e["epoch"] >= 1
+    assert wait_for(lambda: any(e.type == "progress" and e.epoch >= 1
                                 for e in runner.events(job)))
     runner.cancel(job)
     stopped = runner.wait(job, timeout=30)
-    assert stopped["status"] == "stopped"
-    done = stopped["epoch"]
-    assert 1 <= done < 1000 and len(stopped["history"]["loss"]) == done
-    more = runner.start(TrainJob(settings, epochs=done + 3, resume=stopped["state"]))
+    assert stopped.status == "stopped"
+    done = stopped.epoch
+    assert 1 <= done < 1000 and len(stopped.history["loss"]) == done
+    more = runner.start(TrainJob(settings, epochs=done + 3, resume=stopped.state))
     resumed = runner.wait(more, timeout=120)
-    assert resumed["status"] == "done" and resumed["epoch"] == done + 3
-    assert resumed["history"]["loss"][:done] == stopped["history"]["loss"]
+    assert resumed.status == "done" and resumed.epoch == done + 3
+    assert resumed.history["loss"][:done] == stopped.history["loss"]
 
 
 def test_workers_are_recycled_and_queued_jobs_can_be_cancelled(runner):
@@ -74,8 +75,8 @@ def test_workers_are_recycled_and_queued_jobs_can_be_cancelled(runner):
     runner.cancel(jobs[-1])                 # still queued behind the others
     assert runner.status(jobs[-1]) == "cancelled"
     results = [runner.wait(j, timeout=240) for j in jobs[:-1]]
-    assert all(r["status"] == "done" for r in results)
-    pids = {e["pid"] for j in jobs[:-1] for e in runner.events(j) if e["type"] == "started"}
+    assert all(r.status == "done" for r in results)
+    pids = {e.pid for j in jobs[:-1] for e in runner.events(j) if e.type == "started"}
     assert len(pids) >= 2
     assert wait_for(lambda: len(runner.worker_pids()) == 1, 30)
 
@@ -85,10 +86,10 @@ def _crash(job, emit, stop, state):
 
 
 def _echo(job, emit, stop, state):
-    emit({"type": "progress", "epoch": 1})
+    emit(Event(EventType.PROGRESS, epoch=1))
     if job == "fail":
         raise ValueError("bad job")
-    return {"status": "done", "echo": job, "pid": os.getpid()}
+    return Result(Status.DONE, insights={"echo": job, "pid": os.getpid()})
 
 
 def test_a_failing_or_dying_job_is_reported_and_the_runner_goes_on():
@@ -97,7 +98,7 @@ def test_a_failing_or_dying_job_is_reported_and_the_runner_goes_on():
         job = crash.start("anything")
         assert wait_for(lambda: crash.status(job) in FINISHED, 60)
         assert crash.status(job) == "failed"
-        assert "exit code 3" in crash.events(job)[-1]["message"]
+        assert "exit code 3" in crash.events(job)[-1].message
         assert wait_for(lambda: len(crash.worker_pids()) == 1, 60)
     finally:
         crash.shutdown()
@@ -105,9 +106,9 @@ def test_a_failing_or_dying_job_is_reported_and_the_runner_goes_on():
     try:
         bad = echo.start("fail")
         assert wait_for(lambda: echo.status(bad) in FINISHED, 60)
-        assert echo.status(bad) == "failed" and "bad job" in echo.events(bad)[-1]["message"]
+        assert echo.status(bad) == "failed" and "bad job" in echo.events(bad)[-1].message
         good = echo.start("ok")
-        assert echo.wait(good, timeout=60)["echo"] == "ok"
+        assert echo.wait(good, timeout=60).insights["echo"] == "ok"
     finally:
         echo.shutdown()
     missing = JobRunner(workers=1, job_fn="no_such_module:train")
@@ -116,15 +117,16 @@ def test_a_failing_or_dying_job_is_reported_and_the_runner_goes_on():
         job = missing.start("anything")
         assert wait_for(lambda: missing.status(job) in FINISHED, 60)
         assert missing.status(job) == "failed"
-        assert "no_such_module" in missing.events(job)[-1]["message"]
+        assert "no_such_module" in missing.events(job)[-1].message
         assert missing.worker_pids() == pids        # the worker carries on
     finally:
         missing.shutdown()
 
 
 def _modules(job, emit, stop, state):
-    return {"status": "done", "streamlit": "streamlit" in sys.modules,
-            "main": getattr(sys.modules["__main__"], "__file__", None)}
+    return Result(Status.DONE, insights={
+        "streamlit": "streamlit" in sys.modules,
+        "main": getattr(sys.modules["__main__"], "__file__", None)})
 
 
 def test_a_worker_never_runs_the_servers_main_script(tmp_path, monkeypatch):
@@ -140,5 +142,5 @@ def test_a_worker_never_runs_the_servers_main_script(tmp_path, monkeypatch):
         result = r.wait(r.start("which modules?"), timeout=60)
     finally:
         r.shutdown()
-    assert result["status"] == "done"
-    assert result["streamlit"] is False and result["main"] != str(page)
+    assert result.status == "done"
+    assert result.insights["streamlit"] is False and result.insights["main"] != str(page)

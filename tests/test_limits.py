@@ -63,7 +63,7 @@ def test_the_biggest_settings_are_allowed_and_at_the_top_of_every_size(lesson):
 def test_a_biggest_setting_trains_within_a_workers_memory_budget(lesson_id):
     """Quick ones only; `python -m mbcore membench --biggest` trains every lesson's."""
     result, peak = worker_peak(biggest_settings(ALL_LESSONS[lesson_id]), timeout=280)
-    assert result.get("status") == "done", result.get("message", "no result")
+    assert result is not None and result.status == "done", result and result.message
     assert 0 < peak <= WORKER_BUDGET_MB
 
 
@@ -76,7 +76,7 @@ def test_a_workers_peak_is_its_own_not_its_parents():
     ballast = bytearray(400 * 2**20)
     ballast[::4096] = b"\1" * len(range(0, len(ballast), 4096))     # touched: resident
     code = "from loadtest import own_peak_rss_mb; print(own_peak_rss_mb())"
-    out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parent,
+    out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parents[1] / "tools",
                          capture_output=True, text=True, check=True).stdout
     assert 0 < float(out) < 200
     del ballast

@@ -9,7 +9,9 @@ from streamlit.testing.v1 import AppTest
 from mbcore.lessons import ALL_LESSONS, LESSONS
 from mbcore.settings import field_names, specs
 from mbcore.ui.controls import FOLDED, SECONDARY, UNUSED
-from mbcore.ui.links import HIDDEN_BOX, LINK_PARAMS, Link, View, query_string, read_link
+from mbcore.ui.links import HIDDEN_BOX
+from mbcore.views.links import LINK_PARAMS, Link, View, query_string, read_link
+from cases import page_file
 from conftest import ROOT
 
 
@@ -43,15 +45,8 @@ def reopened(lesson, link: Link) -> Link:
     return read_link(lesson, parse_qs(query_string(link), keep_blank_values=True))
 
 
-def page_file(lesson_id: str):
-    return next(iter(sorted((ROOT / "pages").glob(f"[0-9]*_{lesson_id}.py"))), None)
-
-
 def open_link(lesson_id: str, **params) -> AppTest:
-    path = page_file(lesson_id)
-    if path is None:
-        pytest.skip(f"no page for {lesson_id} yet")
-    at = AppTest.from_file(str(path), default_timeout=60)
+    at = AppTest.from_file(str(page_file(lesson_id)), default_timeout=60)
     at.query_params.update(params)
     at.run()
     assert not at.exception, at.exception[0].value
@@ -142,7 +137,7 @@ def test_settings_that_do_not_fit_together_fall_back_with_a_warning():
 
 def test_preset_then_fields_override_it():
     lesson = LESSONS["depth_residual"]
-    link = read_link(lesson, {"preset": "seed: plain 12 layers", "width": "12"})
+    link = read_link(lesson, {"preset": "tutorial: plain 12 layers", "width": "12"})
     assert link.settings == lesson.settings_cls(residual=False, width=12) and not link.warnings
 
 
@@ -181,7 +176,7 @@ def test_a_bad_link_gives_one_warning_and_a_working_page():
 
 
 def test_a_preset_link_and_a_preset_button():
-    at = open_link("depth_residual", preset="seed: plain 12 layers", width="12")
+    at = open_link("depth_residual", preset="tutorial: plain 12 layers", width="12")
     assert at.get_by_key("residual").value is False and at.get_by_key("width").value == 12
     assert at.query_params == {"residual": "false", "width": "12"}
     at.button(key="preset_exercise: four blocks").click().run()
@@ -220,7 +215,7 @@ def _fake_lesson_page():
 
     import streamlit as st
 
-    from mbcore.lessons.common import Lesson
+    from mbcore.lessons.lesson import Lesson
     from mbcore.settings import Settings, option
     from mbcore.ui.controls import settings_panel
 
@@ -230,7 +225,7 @@ def _fake_lesson_page():
         inputs: int = option(1, "Inputs", lo=1, hi=2)
         second_width: int = option(8, "Second input: width", lo=1, hi=64)
 
-    lesson = Lesson(id="fake", title="Fake", blurb="", seed_doc="", settings_cls=Fake,
+    lesson = Lesson(id="fake", title="Fake", blurb="", source="", settings_cls=Fake,
                     task="", kind="regression", architecture=None, recipe=None,
                     active=lambda v: {"inputs"} | ({"second_width"} if v["inputs"] > 1 else set()))
     settings = settings_panel(lesson)
@@ -257,10 +252,10 @@ def test_a_value_from_another_lesson_never_breaks_the_next_page():
     two_branches (up to 200) but above aux_output's 100, which must open at its default."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
-    at.switch_page("pages/1_two_branches.py").run()
+    at.switch_page("pages/two_branches.py").run()
     at.slider(key="epochs").set_value(150).run()
     assert not at.exception and at.get_by_key("epochs").value == 150
-    at.switch_page("pages/4_aux_output.py").run()
+    at.switch_page("pages/aux_output.py").run()
     assert not at.exception
     assert at.get_by_key("epochs").value == LESSONS["aux_output"].settings_cls().epochs
 
@@ -270,14 +265,14 @@ def test_switching_pages_keeps_each_lessons_own_settings():
     page, and coming back restores the first page's settings and link."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
-    at.switch_page("pages/1_two_branches.py").run()
+    at.switch_page("pages/two_branches.py").run()
     at.get_by_key("features").set_value(100).run()   # (AppTest does not write the URL)
-    at.switch_page("pages/2_merge_modes.py").run()
+    at.switch_page("pages/merge_modes.py").run()
     assert not at.exception
     defaults = LESSONS["merge_modes"].settings_cls()
     assert at.get_by_key("features").value == defaults.features
     assert "features" not in at.query_params
     params = next(m for m in at.metric if m.label == "Parameters").value
     assert params == f"{LESSONS['merge_modes'].architecture(defaults).params:,}"
-    at.switch_page("pages/1_two_branches.py").run()
+    at.switch_page("pages/two_branches.py").run()
     assert at.get_by_key("features").value == 100

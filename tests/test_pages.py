@@ -7,22 +7,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mbcore.lessons import LESSONS
-from mbcore.merges import MERGE_NAMES
+from mbcore.network.merges import MERGE_NAMES
 from mbcore.settings import specs
+from cases import CASES, page_file
 from conftest import ROOT
 
-PAGES = {lid: ROOT / "pages" / f"{i + 1}_{lid}.py" for i, lid in enumerate(LESSONS)}
-
-# One architecture control per lesson and a value that changes the parameter count.
-ARCH_CHANGE = {
-    "two_branches": ("left_units", 64),
-    "merge_modes": ("merge", "dot"),
-    "multi_io": ("left_width", 20),
-    "aux_output": ("embed_dim", 32),
-    "depth_residual": ("residual", False),
-    "mlp_shapes": ("units", 32),
-    "multimodal": ("branches", "tag"),
-}
+PAGES = {lid: page_file(lid) for lid in LESSONS}
+ARCH_CHANGE = {lid: CASES[lid].arch_change for lid in LESSONS}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -30,7 +21,7 @@ def end_workers():
     """The pages train in the shared runner's worker processes: end them with the module,
     so no worker is still starting when pytest exits."""
     yield
-    from mbcore import jobs
+    from mbcore.engine import runner as jobs
     with jobs._shared_lock:
         runner, jobs._shared = jobs._shared, None
     if runner is not None:
@@ -94,10 +85,10 @@ def test_impossible_merge_is_an_error_message_and_keeps_other_settings():
 
 def test_presets_and_seed_reset():
     at = open_page("depth_residual")
-    at.button(key="preset_seed: plain 12 layers").click().run()
+    at.button(key="preset_tutorial: plain 12 layers").click().run()
     assert at.get_by_key("residual").value is False and params_shown(at) == 1131
     at.get_by_key("width").set_value(20).run()
-    at.button(key="reset_seed_defaults").click().run()
+    at.button(key="reset_defaults").click().run()
     assert at.get_by_key("residual").value is True and at.get_by_key("width").value == 10
     assert params_shown(at) == 23631
 
@@ -112,18 +103,8 @@ def test_merge_modes_lists_refused_modes_with_the_reason():
 
 
 # -- training through the pages (small sizes, so each stays well under 30 s) ----------
-SMALL = {
-    "two_branches": {"epochs": 3, "features": 64, "n_samples": 300},
-    "merge_modes": {"epochs": 2, "features": 16, "n_samples": 200},
-    "multi_io": {"epochs": 4, "left_depth": 2, "right_depth": 2},
-    "aux_output": {"embed_dim": 8, "seq_len": 10, "vocab": 500, "n_samples": 200, "epochs": 2},
-    "depth_residual": {"epochs": 3, "blocks": 3},
-    "mlp_shapes": {"epochs": 2},
-    "multimodal": {"epochs": 1, "n_samples": 200},
-}
-# The charts a finished single training shows: loss (+ metrics) + the lesson's own.
-CHARTS_AFTER_TRAINING = {"two_branches": 3, "merge_modes": 3, "multi_io": 3, "aux_output": 4,
-                         "depth_residual": 3, "mlp_shapes": 4, "multimodal": 3}
+SMALL = {lid: CASES[lid].quick for lid in LESSONS}
+CHARTS_AFTER_TRAINING = {lid: CASES[lid].charts_after_training for lid in LESSONS}
 
 
 def set_controls(at: AppTest, values: dict) -> AppTest:
@@ -157,7 +138,7 @@ def downloads_offered(monkeypatch):
     """label -> data of every download button drawn; the plots HTML file comes as
     the titles of the figures it would hold."""
     from streamlit.delta_generator import DeltaGenerator
-    from mbcore import downloads
+    from mbcore.views import downloads
     offered, button = {}, DeltaGenerator.download_button
 
     def spy(self, label, data, *args, **kwargs):
@@ -260,11 +241,12 @@ def test_merge_mode_shoot_out_overlays_every_allowed_mode():
 
 @pytest.mark.parametrize("lesson_id", ["two_branches", "depth_residual"])
 def test_page_offers_the_exact_keras_script(lesson_id):
-    from mbcore.export import script
+    from mbcore.lessons import Experiment
+    from mbcore.views.export import script
     at = open_page(lesson_id)
     at.get_by_key(ARCH_CHANGE[lesson_id][0]).set_value(ARCH_CHANGE[lesson_id][1]).run()
     shown = [c.value for c in at.code if "keras.Model(" in c.value]
     settings = LESSONS[lesson_id].settings_cls(**{ARCH_CHANGE[lesson_id][0]:
                                                  ARCH_CHANGE[lesson_id][1]})
-    assert [c.strip() for c in shown] == [script(settings).strip()]
+    assert [c.strip() for c in shown] == [script(Experiment.of(settings)).strip()]
     assert at.get("download_button")

@@ -9,7 +9,8 @@ import time
 import numpy as np
 import pytest
 
-from mbcore.jobs import FINISHED, JobRunner
+from mbcore.engine.protocol import FINISHED, Event, EventType, Result, Status
+from mbcore.engine.runner import JobRunner
 
 FN = f"{__name__}:_ticker"
 
@@ -19,11 +20,11 @@ def _ticker(spec, emit, stop, state):
     name, ticks = spec
     for i in range(ticks):
         if stop.is_set():
-            return {"status": "stopped", "ticks": i}
-        emit({"type": "progress", "epoch": i + 1, "rows": [{"loss": 1.0 / (i + 1)}]})
+            return Result(Status.STOPPED, epoch=i, epochs=ticks, insights={"ticks": i})
+        emit(Event(EventType.PROGRESS, epoch=i + 1, rows=({"loss": 1.0 / (i + 1)},)))
         time.sleep(0.02)
-    return {"status": "done", "name": name, "pid": os.getpid(),
-            "payload": np.zeros(25_000, dtype="float64")}      # 200 kB
+    return Result(Status.DONE, epoch=ticks, epochs=ticks, insights={"name": name, "pid": os.getpid(),
+                                         "payload": np.zeros(25_000, dtype="float64")})  # 200 kB
 
 
 def wait_for(predicate, timeout=60.0):
@@ -53,7 +54,7 @@ def test_identical_requests_share_one_training(make_runner):
     ids = {r.start(("same", 20), watcher=f"student{i}", share=True) for i in range(20)}
     assert len(ids) == 1
     (job,) = ids
-    assert r.wait(job, 60)["status"] == "done"
+    assert r.wait(job, 60).status == "done"
     assert r.watchers(job) == 20
     late = r.start(("same", 20), watcher="latecomer", share=True)
     assert late == job and r.status(late) == "done"
@@ -73,7 +74,7 @@ def test_a_stopped_job_is_not_handed_to_the_next_student(make_runner):
     first = r.start(("long", 2000), watcher="a", share=True)
     assert wait_for(lambda: r.status(first) == "running")
     r.cancel(first)
-    assert r.wait(first, 30)["status"] == "stopped"
+    assert r.wait(first, 30).status == "stopped"
     second = r.start(("long", 2000), watcher="b", share=True)
     assert second != first
     r.cancel(second)
@@ -124,13 +125,13 @@ def test_queue_is_fair_between_owners(make_runner):
     assert r.position(mine[0]) == 1 and r.position(bob) == 2
     assert r.position(mine[2]) == 4 and r.position(busy) == 0
     r.cancel(busy)
-    assert r.wait(bob, 30)["status"] == "done"
+    assert r.wait(bob, 30).status == "done"
 
 
 def test_kept_results_are_bounded_by_memory(make_runner):
     r = make_runner(keep_mb=0.5)                 # room for two 200 kB results
     jobs = [r.start((f"r{i}", 1)) for i in range(6)]
-    assert r.wait(jobs[-1], 60)["status"] == "done"     # the newest is never the one dropped
+    assert r.wait(jobs[-1], 60).status == "done"     # the newest is never the one dropped
     kept = [j for j in jobs if j in r._jobs]
     assert 1 <= len(kept) <= 2 and kept[-1] == jobs[-1]
     with pytest.raises(KeyError):
@@ -140,14 +141,14 @@ def test_kept_results_are_bounded_by_memory(make_runner):
 def test_results_on_disk_survive_a_restart(make_runner, tmp_path):
     first = make_runner(cache_dir=str(tmp_path))
     job = first.start(("disk", 3), watcher="a", share=True)
-    assert first.wait(job, 60)["status"] == "done"
+    assert first.wait(job, 60).status == "done"
     first.shutdown()
     again = make_runner(cache_dir=str(tmp_path))
     job2 = again.start(("disk", 3), watcher="b", share=True)
     result = again.result(job2)
-    assert result is not None and result["name"] == "disk"
+    assert result is not None and result.insights["name"] == "disk"
     assert again.stats["from_disk"] == 1 and again.stats["trainings_run"] == 0
-    assert [e["type"] for e in again.events(job2)] == ["queued", "started", "finished"]
+    assert [e.type for e in again.events(job2)] == ["queued", "started", "finished"]
 
 
 # ---- the page's side: Watch (one per tab) and two tabs of the same page ----
@@ -160,7 +161,7 @@ def _train_ticker(job, emit, stop, state):
 @pytest.fixture
 def shared(monkeypatch):
     """The server's shared runner, replaced by one running `_train_ticker`."""
-    from mbcore import jobs
+    from mbcore.engine import runner as jobs
     r = JobRunner(job_fn=f"{__name__}:_train_ticker", workers=1)
     monkeypatch.setattr(jobs, "_shared", r)
     yield r
@@ -168,8 +169,9 @@ def shared(monkeypatch):
 
 
 def settings(**changes):
-    from mbcore.lessons import get_lesson
-    return get_lesson("multi_io").settings_cls(**changes)
+    """multi_io resolved once, as a page passes it to a Watch."""
+    from mbcore.lessons import Experiment, get_lesson
+    return Experiment.of(get_lesson("multi_io").settings_cls(**changes))
 
 
 def poll(watch, until, timeout=60.0):
@@ -177,7 +179,7 @@ def poll(watch, until, timeout=60.0):
 
 
 def test_two_tabs_train_once_and_a_stop_in_one_leaves_the_other_running(shared):
-    from mbcore.runs import Watch
+    from mbcore.engine.watch import Watch
     first, second = Watch(settings(), epochs=2000), Watch(settings(), epochs=2000)
     assert first.id == second.id and shared.stats["trainings_run"] == 1
     assert poll(first, lambda w: w.epoch >= 2) and poll(second, lambda w: w.epoch >= 2)
@@ -194,7 +196,7 @@ def test_two_tabs_train_once_and_a_stop_in_one_leaves_the_other_running(shared):
 
 
 def test_stop_while_queued_while_starting_and_after_the_end(shared):
-    from mbcore.runs import Watch
+    from mbcore.engine.watch import Watch
     busy = shared.start(("someone else's", 2000), owner="z")
     assert wait_for(lambda: shared.status(busy) == "running")
     queued = Watch(settings(seed=1), epochs=5)
@@ -219,8 +221,8 @@ def test_stop_while_queued_while_starting_and_after_the_end(shared):
 
 
 def test_stop_after_the_runner_forgot_the_job_says_so(shared, monkeypatch):
-    from mbcore import jobs
-    from mbcore.runs import Watch
+    from mbcore.engine import runner as jobs
+    from mbcore.engine.watch import Watch
     watch = Watch(settings(seed=4), epochs=2000)
     assert poll(watch, lambda w: w.epoch >= 1)
     fresh = JobRunner(job_fn=f"{__name__}:_train_ticker", workers=1)   # a restarted server
@@ -238,12 +240,12 @@ def test_two_tabs_of_a_page_share_the_training_and_stop_only_their_own_view(monk
     the same settings in both: one training; Stop in one tab leaves the other's."""
     from streamlit.testing.v1 import AppTest
     from conftest import ROOT
-    from mbcore import jobs
+    from mbcore.engine import runner as jobs
     runner = JobRunner(workers=1)                        # the real training job
     monkeypatch.setattr(jobs, "_shared", runner)
 
     def tab():
-        at = AppTest.from_file(str(ROOT / "pages" / "3_multi_io.py"), default_timeout=60).run()
+        at = AppTest.from_file(str(ROOT / "pages" / "multi_io.py"), default_timeout=60).run()
         for key, value in {"epochs": 1000, "left_depth": 2, "right_depth": 2}.items():
             at.get_by_key(key).set_value(value).run()
         at.button(key="multi_io/train_start").click().run()
@@ -285,14 +287,19 @@ def test_a_memory_heavy_training_runs_with_no_other_beside_it(make_runner):
     later = r.start(("later", 1))
     time.sleep(0.5)       # a worker is free, yet the heavy one waits and nothing overtakes it
     assert r.status(heavy) == "queued" and r.status(later) == "queued"
-    assert r.wait(heavy, 30)["status"] == "done"
-    assert r.wait(later, 30)["status"] == "done"
+    assert r.wait(heavy, 30).status == "done"
+    assert r.wait(later, 30).status == "done"
     assert r.stats["max_running"] == 1
 
 
-def test_an_aux_output_training_runs_alone_and_the_others_share_the_pool():
-    from mbcore.jobs import TrainJob
-    from mbcore.lessons import ALL_LESSONS
-    alone = {lesson.id for lesson in ALL_LESSONS.values()
-             if TrainJob(lesson.settings_cls()).runs_alone}
-    assert alone == {"aux_output"}
+def test_a_page_asks_the_pool_to_run_aux_output_alone_and_nothing_else(shared):
+    """The Watch passes the resolved lesson's runs_alone on with the job; only
+    aux_output (an LSTM over a 10,000 x 512 embedding) has it."""
+    from mbcore.engine.watch import Watch
+    from mbcore.lessons import ALL_LESSONS, Experiment
+    alone = {}
+    for lesson in ALL_LESSONS.values():
+        watch = Watch(Experiment.of(lesson.settings_cls()), epochs=1)
+        alone[lesson.id] = shared._jobs[watch.id].alone
+        watch.cancel()
+    assert {k for k, v in alone.items() if v} == {"aux_output"}

@@ -8,36 +8,53 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from mbcore.train_run import configure_tf
+from mbcore.training.job import configure_tf
 
 configure_tf()
 
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from mbcore import cli  # noqa: E402
-from mbcore.builder import build_model  # noqa: E402
+from mbcore.cli import main as cli  # noqa: E402
 from mbcore.lessons import ALL_LESSONS, get_lesson  # noqa: E402
-from mbcore.train_ops import OptimizerStep  # noqa: E402
-from mbcore.trainer import Trainer  # noqa: E402
-from mbcore.train_run import (TrainerCache, load_weights_bytes, new_trainer,  # noqa: E402
-                              train_settings)
-from mbcore.recipe import make_optimizer, recipe_for  # noqa: E402
-from mbcore.tasks import make_data  # noqa: E402
+from mbcore.training.ops import OptimizerStep  # noqa: E402
+from mbcore.training.trainer import Trainer  # noqa: E402
+from mbcore.training.job import TrainerCache, new_trainer, train_experiment  # noqa: E402
+from mbcore.training.optimizers import make_optimizer  # noqa: E402
+from mbcore.lessons import Experiment  # noqa: E402
+from cases import CASES, MULTI  # noqa: E402
+from mbcore.network.builder import build_model as build_graph  # noqa: E402
+
+
+# Settings-level shorthands: each resolves the lesson once, as a page or worker does.
+def train_settings(settings, *args, **kwargs):
+    return train_experiment(Experiment.of(settings), *args, **kwargs)
+
+
+def recipe_for(settings):
+    return Experiment.of(settings).recipe
+
+
+def make_data(settings):
+    return Experiment.of(settings).data
+
+
+def build_model(settings):
+    exp = Experiment.of(settings)
+    return build_graph(exp.graph, exp.recipe.seed, exp.id)
 
 
 def small(lesson_id, **changes):
     return get_lesson(lesson_id).settings_cls(**changes)
 
 
-MULTI = dict(n_train=200, n_val=50)
 MLP = dict(n_train=300, n_test=60, dropout=0.5)
 
 
 def test_same_settings_and_seed_give_the_same_curve():
-    a = train_settings(small("multi_io", **MULTI), 4)["history"]
-    b = train_settings(small("multi_io", **MULTI), 4)["history"]
-    c = train_settings(small("multi_io", seed=8, **MULTI), 4)["history"]
+    a = train_settings(small("multi_io", **MULTI), 4).history
+    b = train_settings(small("multi_io", **MULTI), 4).history
+    c = train_settings(small("multi_io", seed=8, **MULTI), 4).history
     assert a == b
     assert a["loss"] != c["loss"]
 
@@ -45,20 +62,20 @@ def test_same_settings_and_seed_give_the_same_curve():
 def test_a_reused_trace_gives_the_same_curve_as_a_fresh_one():
     cache = TrainerCache()
     MLP = dict(globals()["MLP"], decay=0.0)  # a decay schedule would be part of the trace
-    first = train_settings(small("mlp_shapes", **MLP), 3, cache=cache)["history"]
+    first = train_settings(small("mlp_shapes", **MLP), 3, cache=cache).history
     other = train_settings(small("mlp_shapes", seed=5, learning_rate=0.05, **MLP), 3,
-                           cache=cache)["history"]
-    again = train_settings(small("mlp_shapes", **MLP), 3, cache=cache)["history"]
-    fresh = train_settings(small("mlp_shapes", seed=5, learning_rate=0.05, **MLP), 3)["history"]
+                           cache=cache).history
+    again = train_settings(small("mlp_shapes", **MLP), 3, cache=cache).history
+    fresh = train_settings(small("mlp_shapes", seed=5, learning_rate=0.05, **MLP), 3).history
     assert cache.hits == 2
     assert again == first
     assert other == fresh
     # loss weights and the data's own settings need no new trace either
     weighted = dict(MULTI, sin_weight=3.0, exp_weight=0.2, same_input=True)
     train_settings(small("multi_io", **MULTI), 2, cache=cache)
-    reused = train_settings(small("multi_io", **weighted), 2, cache=cache)["history"]
+    reused = train_settings(small("multi_io", **weighted), 2, cache=cache).history
     assert cache.hits == 3
-    assert reused == train_settings(small("multi_io", **weighted), 2)["history"]
+    assert reused == train_settings(small("multi_io", **weighted), 2).history
 
 
 def fresh_trainer(settings):
@@ -89,9 +106,9 @@ def test_stop_mid_epoch_then_resume_follows_the_uninterrupted_curve():
 def test_a_stopped_job_result_can_be_resumed():
     settings = small("multi_io", **MULTI)
     stopped = train_settings(settings, 50, should_stop=lambda: True)
-    assert stopped["status"] == "stopped" and stopped["epoch"] == 0
-    resumed = train_settings(settings, 3, resume=stopped["state"])
-    assert resumed["status"] == "done" and len(resumed["history"]["loss"]) == 3
+    assert stopped.status == "stopped" and stopped.epoch == 0
+    resumed = train_settings(settings, 3, resume=stopped.state)
+    assert resumed.status == "done" and len(resumed.history["loss"]) == 3
 
 
 def test_divergence_stops_at_once_and_keeps_the_last_good_weights():
@@ -162,18 +179,17 @@ def test_given_the_same_batches_the_trainer_computes_what_keras_does(fused):
 
 def test_a_lesson_that_diverges_in_its_first_epoch_keeps_finite_weights():
     settings = small("multi_io", learning_rate=10.0, **MULTI)
-    result = train_settings(settings, 20)
-    assert result["status"] == "diverged" and result["epoch"] == 0
-    assert result["history"]["loss"] == []
-    trained = build_model(settings)
-    load_weights_bytes(trained, result["weights"])
-    assert all(np.isfinite(w).all() for w in trained.get_weights())
-    assert all(np.isfinite(p).all() for p in result["predictions"].values())
+    trainers = []
+    result = train_settings(settings, 20, on_trainer=trainers.append)
+    assert result.status == "diverged" and result.epoch == 0
+    assert result.history["loss"] == []
+    assert all(np.isfinite(w).all() for w in trainers[0].model.get_weights())
+    assert all(np.isfinite(p).all() for p in result.predictions.values())
 
 
 def test_each_output_has_its_own_history_and_the_total_is_weighted():
     settings = small("multi_io", sin_weight=2.0, exp_weight=0.5, **MULTI)
-    hist = train_settings(settings, 3)["history"]
+    hist = train_settings(settings, 3).history
     for prefix in ("", "val_"):
         total = np.array(hist[prefix + "loss"])
         sin, exp = np.array(hist[prefix + "sin_output_loss"]), np.array(hist[prefix + "exp_output_loss"])
@@ -184,17 +200,18 @@ def test_each_output_has_its_own_history_and_the_total_is_weighted():
 
 def test_dropout_is_off_when_evaluating_and_on_when_training():
     settings = small("mlp_shapes", **MLP)
-    result = train_settings(settings, 3)
+    trainers = []
+    result = train_settings(settings, 3, on_trainer=trainers.append)
     data = make_data(settings)
-    probs = np.array(result["predictions"]["class_output"])
+    probs = np.array(result.predictions["class_output"])
     y = data.y_val["class_output"]
     ce = float(np.mean(-np.sum(y * np.log(np.clip(probs, 1e-7, 1.0)), axis=1)))
     acc = float(np.mean(probs.argmax(1) == y.argmax(1)))
-    assert ce == pytest.approx(result["history"]["val_loss"][-1], rel=1e-4)
-    assert acc == pytest.approx(result["final"]["val_accuracy"], abs=1e-6)
+    assert ce == pytest.approx(result.history["val_loss"][-1], rel=1e-4)
+    assert acc == pytest.approx(result.final["val_accuracy"], abs=1e-6)
     # the same weights with dropout active give a clearly different output
     model = build_model(settings)
-    load_weights_bytes(model, result["weights"])
+    model.set_weights(trainers[0].model.get_weights())
     noisy = model([data.x_val["features"]], training=True).numpy()
     assert np.abs(noisy - probs).max() > 1e-3
 
@@ -251,20 +268,7 @@ def test_fused_updates_match_keras(make):
 
 
 # Small budgets under which every lesson's training loss must clearly fall.
-BUDGETS = {
-    "two_branches": ({"data": "learnable", "features": 64, "n_samples": 300}, 4, 0.9),
-    "merge_modes": ({"features": 32, "n_samples": 300, "learning_rate": 0.01}, 4, 0.8),
-    "multi_io": (dict(MULTI, learning_rate=0.01), 4, 0.5),
-    "aux_output": ({"vocab": 300, "embed_dim": 8, "seq_len": 10, "n_samples": 300,
-                    "learning_rate": 0.01}, 4, 0.6),
-    "depth_residual": ({"blocks": 4, "n_train": 300, "frequency": 2.0, "learning_rate": 0.01},
-                       4, 0.5),
-    # random labels: only memorising can lower the loss, so the bar is lower
-    "mlp_shapes": ({"n_train": 300, "dropout": 0.0, "learning_rate": 0.1, "units": 128,
-                    "batch_size": 32}, 6, 0.95),
-    "multimodal": ({"n_samples": 1000, "image_size": 12}, 8, 0.7),
-    "build_your_own": ({}, 4, 0.5),
-}
+BUDGETS = {lid: c.learns for lid, c in CASES.items()}
 
 
 def test_every_lesson_has_a_budget():
@@ -275,11 +279,11 @@ def test_every_lesson_has_a_budget():
 def test_each_lesson_learns_on_a_small_budget(lesson_id):
     changes, epochs, factor = BUDGETS[lesson_id]
     result = train_settings(small(lesson_id, **changes), epochs)
-    loss = result["history"]["loss"]
-    assert result["status"] == "done" and len(loss) == epochs
+    loss = result.history["loss"]
+    assert result.status == "done" and len(loss) == epochs
     assert loss[-1] < factor * loss[0], loss
-    headline = "val_mse" if result["kind"] == "regression" else "val_accuracy"
-    assert headline in result["final"]
+    headline = "val_mse" if result.kind == "regression" else "val_accuracy"
+    assert headline in result.final
 
 
 def test_progress_reports_every_epoch_once_with_per_output_values():
@@ -314,16 +318,16 @@ def test_cli_train_bad_input_is_one_line_and_exit_2(capsys):
 
 
 def test_a_worker_measures_only_the_insights_its_lesson_shows():
-    from mbcore.insights import INSIGHTS
-    from mbcore.jobs import TrainJob
-    from mbcore.train_run import run_train_job
-    from mbcore.worker import StopSignal
+    from mbcore.lessons.lesson import INSIGHTS
+    from mbcore.engine.protocol import TrainJob
+    from mbcore.training.job import run_train_job
+    from mbcore.engine.worker import StopSignal
     for lesson in ALL_LESSONS.values():
         assert set(lesson.insights) <= set(INSIGHTS), lesson.id
 
     def insights(lesson_id, **changes):
         job = TrainJob(small(lesson_id, **changes), epochs=2)
-        return run_train_job(job, lambda event: None, StopSignal(), {})["insights"]
+        return run_train_job(job, lambda event: None, StopSignal(), {}).insights
 
     deep = insights("depth_residual", blocks=2, n_train=64, n_val=16)
     assert set(deep) == {"gradients_start", "gradients"}

@@ -1,17 +1,19 @@
-"""aux_output — a main and an auxiliary output (seed 001).
+"""aux_output — a main and an auxiliary output (tutorial 001).
 
 Headline tokens -> Embedding(10000, 512) -> LSTM(32); an auxiliary sigmoid
 head straight off the LSTM; five side features concatenated with the LSTM
 output -> three Dense(64, relu) -> the main sigmoid head. 5,200,610
-parameters at the seed's sizes. Loss weights: main 1.0, auxiliary 0.2.
+parameters at the tutorial's sizes. Loss weights: main 1.0, auxiliary 0.2.
 """
 from dataclasses import dataclass
 
-from mbcore.graph import Graph
-from mbcore.lessons.common import (Lesson, batch_opt, epochs_opt, lr_opt, merge_opt,
+from mbcore.network.graph import Graph
+from mbcore.lessons.lesson import Lesson
+from mbcore.lessons.options import (batch_opt, epochs_opt, lr_opt, merge_opt,
                                    optimizer_opt, samples_opt, seed_opt)
 from mbcore.recipe import simple_recipe
 from mbcore.settings import DATA, TRAINING, Settings, option
+from mbcore.tasks import headlines
 from mbcore.tasks.headlines import FEATURES
 
 
@@ -46,7 +48,7 @@ def architecture(s: AuxOutput) -> Graph:
     side = g.input("side_input", (len(FEATURES),), branch="side")
     x = g.stack(g.merge(s.merge, [lstm, side]), "main", [s.dense_units] * s.dense_layers)
     main = g.output(x, "main_output", 1, "sigmoid")
-    g.outputs[:] = [main, "aux_output"]        # the seed lists the main output first
+    g.outputs[:] = [main, "aux_output"]        # the tutorial lists the main output first
     return g
 
 
@@ -58,7 +60,7 @@ def recipe(s: AuxOutput):
 
 
 def keras1_code(s) -> str:
-    """The seed's compile call: one loss string spread over two weighted outputs."""
+    """The tutorial's compile call: one loss string spread over two weighted outputs."""
     return f"""# Keras 2: one loss string for both outputs, weights as a list.
 # Keras 3 refuses this (ValueError: loss_weights must match the number of losses):
 # give one loss per output instead, as the Keras 3 version does.
@@ -72,14 +74,14 @@ model.fit([headline_data, additional_data], [labels, labels],
 LESSON = Lesson(
     id="aux_output", title="A main and an auxiliary output",
     blurb="An auxiliary loss on the word pathway: does it help the headline model learn?",
-    seed_doc="001", settings_cls=AuxOutput, task="headlines", kind="classification",
+    source="001", settings_cls=AuxOutput, task=headlines.make, kind="classification",
     architecture=architecture, recipe=recipe, keras1=keras1_code,
-    # The seed's 10,000 x 512 embedding read by an LSTM: a worker peaks at
-    # ~0.9 GB on the seed's settings and ~1.1 GB on the biggest (membench
+    # The tutorial's 10,000 x 512 embedding read by an LSTM: a worker peaks at
+    # ~0.9 GB on the tutorial's settings and ~1.1 GB on the biggest (membench
     # --biggest), against ~0.6-0.75 GB for every other lesson's biggest.
     runs_alone=True,
     presets={
-        "seed (full size)": {},
+        "tutorial (full size)": {},
         "classroom size": {"embed_dim": 32, "seq_len": 30, "vocab": 2000, "n_samples": 2000,
                            "epochs": 15},
         "classroom, auxiliary off": {"embed_dim": 32, "seq_len": 30, "vocab": 2000,

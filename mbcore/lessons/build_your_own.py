@@ -7,13 +7,15 @@ output_1_loss ...) so that they travel in a URL like every other lesson's.
 """
 from dataclasses import make_dataclass
 
-from mbcore.graph import Graph
-from mbcore.merges import MERGES, MergeError, get_merge
-from mbcore.lessons.common import (Lesson, batch_opt, epochs_opt, lr_opt, merge_opt,
+from mbcore.network.graph import Graph
+from mbcore.network.merges import MERGES, MergeError, get_merge
+from mbcore.lessons.lesson import Lesson
+from mbcore.lessons.options import (batch_opt, epochs_opt, lr_opt, merge_opt,
                                    optimizer_opt, samples_opt, seed_opt)
 from mbcore.recipe import simple_recipe
 from mbcore.settings import DATA, TRAINING, Settings, SettingsError, option
-from mbcore.tasks.playground import FEATURE_SETS, TARGETS
+from mbcore.tasks.build_your_own import FEATURE_SETS, TARGETS, feature_width
+from mbcore.tasks.build_your_own import make as make_data
 
 MAX_INPUTS, MAX_OUTPUTS = 4, 2
 LAYER_TYPES = ("dense", "dense + dropout")
@@ -117,7 +119,6 @@ def _merge(g: Graph, s, ends: list[str]) -> str:
 
 
 def architecture(s) -> Graph:
-    from mbcore.tasks.playground import feature_width
     g, ends = Graph(), []
     for i in range(1, s.inputs + 1):
         x = g.input(f"input_{i}", (feature_width(s.feature_set(i)),), branch=f"branch_{i}")
@@ -146,7 +147,7 @@ def recipe(s):
 LESSON = Lesson(
     id="build_your_own", title="Build your own",
     blurb="Up to four inputs, a branch each, any merge, one or two outputs: design and train.",
-    seed_doc="", settings_cls=BuildYourOwn, task="playground", kind="regression",
+    source="", settings_cls=BuildYourOwn, task=make_data, kind="regression",
     architecture=architecture, recipe=recipe, active=active,
     presets={
         "two inputs, two outputs": {},

@@ -1,4 +1,4 @@
-"""depth_residual — depth and skip connections (seed 002, second half).
+"""depth_residual — depth and skip connections (tutorial 002, second half).
 
 Plain: Dense(10) from the input, ten more Dense(10), Dense(1): 12 layers,
 1,131 parameters, and it fails on sin(12πx). Residual: Dense(10), then twenty
@@ -7,18 +7,20 @@ Dense(1): 42 layers, 23,631 parameters with concatenation, and it succeeds.
 """
 from dataclasses import dataclass
 
-from mbcore.graph import Graph
-from mbcore.lessons.common import (Lesson, batch_opt, epochs_opt, lr_opt, merge_opt,
+from mbcore.network.graph import Graph
+from mbcore.lessons.lesson import Lesson
+from mbcore.lessons.options import (batch_opt, epochs_opt, lr_opt, merge_opt,
                                    optimizer_opt, samples_opt, seed_opt)
 from mbcore.recipe import simple_recipe
 from mbcore.settings import DATA, Settings, option
+from mbcore.tasks import curves
 
 
 @dataclass(frozen=True)
 class DepthResidual(Settings):
     lesson_id = "depth_residual"
     residual: bool = option(True, "Skip connections",
-                            help="Off: the seed's plain 12-layer net. On: its residual net.")
+                            help="Off: the tutorial's plain 12-layer net. On: its residual net.")
     blocks: int = option(20, "Residual blocks", lo=1, hi=25)
     block_layers: int = option(2, "Layers per block", lo=1, hi=4)
     merge: str = merge_opt(choices=("concatenate", "add"), label="Skip merge")
@@ -35,7 +37,7 @@ class DepthResidual(Settings):
     learning_rate: float = lr_opt(0.001)
 
     def depth(self) -> int:
-        """Layers counted as the seed counts them (input and output included)."""
+        """Layers counted as the tutorial counts them (input and output included)."""
         body = self.blocks * self.block_layers if self.residual else self.hidden
         return body + 2
 
@@ -61,11 +63,11 @@ def recipe(s: DepthResidual):
 LESSON = Lesson(
     id="depth_residual", title="Depth and skip connections",
     blurb="A deep plain net fails on sin(12πx); the same depth with skip connections fits it.",
-    seed_doc="002", settings_cls=DepthResidual, task="sine", kind="regression",
+    source="002", settings_cls=DepthResidual, task=curves.make_sine, kind="regression",
     architecture=architecture, recipe=recipe, insights=("gradients",),
     presets={
-        "seed: residual": {},
-        "seed: plain 12 layers": {"residual": False},
+        "tutorial: residual": {},
+        "tutorial: plain 12 layers": {"residual": False},
         "residual with add": {"merge": "add"},
         "exercise: four blocks": {"blocks": 4},
     })

@@ -1,15 +1,17 @@
-"""merge_modes — why merge, and how the modes differ (seed 004).
+"""merge_modes — why merge, and how the modes differ (tutorial 004).
 
 The same two-branch classifier as two_branches, on data that needs both
 inputs, so every merge mode can be trained side by side and compared.
 """
 from dataclasses import dataclass
 
-from mbcore.lessons.common import (Lesson, batch_opt, epochs_opt, lr_opt, merge_opt,
+from mbcore.lessons.lesson import Lesson
+from mbcore.lessons.options import (batch_opt, epochs_opt, lr_opt, merge_opt,
                                    optimizer_opt, samples_opt, seed_opt)
 from mbcore.lessons.two_branches import (ACTIVATIONS, classifier_recipe, keras1_code,
                                          two_branch_graph)
 from mbcore.settings import DATA, Settings, option
+from mbcore.tasks import pairs
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ class MergeModes(Settings):
 LESSON = Lesson(
     id="merge_modes", title="Merge modes compared",
     blurb="Concatenate, add, multiply, dot and the rest, trained side by side on one task.",
-    seed_doc="004", settings_cls=MergeModes, task="pairs", kind="classification",
+    source="004", settings_cls=MergeModes, task=pairs.make, kind="classification",
     architecture=two_branch_graph, recipe=classifier_recipe, keras1=keras1_code,
     presets={
         "equal widths": {},

@@ -1,16 +1,18 @@
-"""mlp_shapes — a sequential MLP and its weight shapes (seed 003).
+"""mlp_shapes — a sequential MLP and its weight shapes (tutorial 003).
 
 Dense(64, relu), Dropout(0.5), Dense(64, relu), Dropout(0.5), Dense(10,
-softmax): 6,154 parameters. SGD with Nesterov momentum; the seed's `decay=`
+softmax): 6,154 parameters. SGD with Nesterov momentum; the tutorial's `decay=`
 argument is gone from Keras 3 and becomes a learning-rate schedule.
 """
 from dataclasses import dataclass
 
-from mbcore.graph import Graph
-from mbcore.lessons.common import Lesson, batch_opt, epochs_opt, lr_opt, optimizer_opt, \
-    samples_opt, seed_opt
+from mbcore.network.graph import Graph
+from mbcore.lessons.lesson import Lesson
+from mbcore.lessons.options import (batch_opt, epochs_opt, lr_opt, optimizer_opt,
+                                    samples_opt, seed_opt)
 from mbcore.recipe import simple_recipe
 from mbcore.settings import DATA, TRAINING, Settings, option
+from mbcore.tasks import random_mlp
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ def recipe(s: MLPShapes):
 
 
 def keras1_code(s) -> str:
-    """The seed's optimizer: `lr=` and `decay=` are gone from Keras 3's SGD."""
+    """The tutorial's optimizer: `lr=` and `decay=` are gone from Keras 3's SGD."""
     return f"""# Keras 2 (Keras 3 renamed lr to learning_rate and dropped decay=;
 # the decay becomes keras.optimizers.schedules.InverseTimeDecay)
 from keras.optimizers import SGD
@@ -63,10 +65,10 @@ score = model.evaluate(x_test, y_test, batch_size={s.batch_size})
 LESSON = Lesson(
     id="mlp_shapes", title="An MLP and its weight shapes",
     blurb="What shape is each weight matrix, and why does it not depend on the batch size?",
-    seed_doc="003", settings_cls=MLPShapes, task="random_mlp", kind="classification",
+    source="003", settings_cls=MLPShapes, task=random_mlp.make, kind="classification",
     architecture=architecture, recipe=recipe, keras1=keras1_code, insights=("weights",),
     presets={
-        "seed": {},
+        "tutorial": {},
         "no dropout": {"dropout": 0.0},
         "batch of 1": {"batch_size": 1, "epochs": 3},
     })

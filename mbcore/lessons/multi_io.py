@@ -1,4 +1,4 @@
-"""multi_io — two inputs, two outputs (seed 002, first half).
+"""multi_io — two inputs, two outputs (tutorial 002, first half).
 
 Input x and input x² each get a stack of Dense layers; the stacks are merged
 and each output (sin 2πx and exp x) gets its own Dense(1), optionally after a
@@ -6,11 +6,13 @@ few Dense layers of its own. One MSE per output, weighted.
 """
 from dataclasses import dataclass
 
-from mbcore.graph import Graph
-from mbcore.lessons.common import (Lesson, batch_opt, epochs_opt, lr_opt, merge_opt,
+from mbcore.network.graph import Graph
+from mbcore.lessons.lesson import Lesson
+from mbcore.lessons.options import (batch_opt, epochs_opt, lr_opt, merge_opt,
                                    optimizer_opt, samples_opt, seed_opt)
 from mbcore.recipe import simple_recipe
 from mbcore.settings import DATA, TRAINING, Settings, option
+from mbcore.tasks import curves
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,7 @@ class MultiIO(Settings):
     exp_weight: float = option(1.0, "Loss weight: exp output", lo=0.0, hi=10.0, step=0.1,
                                group=TRAINING)
     same_input: bool = option(False, "Feed x to both branches", group=DATA,
-                              help="Compare with the seed's x and x² inputs.")
+                              help="Compare with the tutorial's x and x² inputs.")
     n_train: int = samples_opt(1000)
     n_val: int = samples_opt(100, lo=10, hi=1000, label="Validation points")
     seed: int = seed_opt(7)
@@ -57,10 +59,10 @@ def recipe(s: MultiIO):
 LESSON = Lesson(
     id="multi_io", title="Two inputs, two outputs",
     blurb="x and x² in, sin(2πx) and exp(x) out: one network, two losses, two loss weights.",
-    seed_doc="002", settings_cls=MultiIO, task="curves", kind="regression",
+    source="002", settings_cls=MultiIO, task=curves.make_two_curves, kind="regression",
     architecture=architecture, recipe=recipe,
     presets={
-        "seed": {},
+        "tutorial": {},
         "x to both branches": {"same_input": True},
         "sin weighted 10x": {"sin_weight": 10.0},
         "exp switched off": {"exp_weight": 0.0},

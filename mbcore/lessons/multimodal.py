@@ -1,4 +1,4 @@
-"""multimodal — image plus tag (seed 004).
+"""multimodal — image plus tag (tutorial 004).
 
 An image pathway (Conv, MaxPool, Conv, MaxPool, Dense) and a tag pathway
 (Embedding, Dense) merged before the classifier. The label needs both: does
@@ -6,11 +6,13 @@ the tag name the shape in the picture? Silence a branch to see it fail.
 """
 from dataclasses import dataclass
 
-from mbcore.graph import Graph
-from mbcore.lessons.common import (Lesson, batch_opt, epochs_opt, lr_opt, merge_opt,
+from mbcore.network.graph import Graph
+from mbcore.lessons.lesson import Lesson
+from mbcore.lessons.options import (batch_opt, epochs_opt, lr_opt, merge_opt,
                                    optimizer_opt, samples_opt, seed_opt)
 from mbcore.recipe import simple_recipe
 from mbcore.settings import DATA, Settings, option
+from mbcore.tasks import shapes
 from mbcore.tasks.shapes import SHAPES
 
 BRANCHES = ("both", "image", "tag")
@@ -69,7 +71,7 @@ def recipe(s: Multimodal):
 LESSON = Lesson(
     id="multimodal", title="Image plus tag",
     blurb="A picture pathway and a word pathway: only together can they tell if the tag fits.",
-    seed_doc="004", settings_cls=Multimodal, task="shapes", kind="classification",
+    source="004", settings_cls=Multimodal, task=shapes.make, kind="classification",
     architecture=architecture, recipe=recipe,
     presets={
         "both branches": {},

@@ -1,15 +1,18 @@
-"""two_branches — two inputs, one classifier (seed 000).
+"""two_branches — two inputs, one classifier (tutorial 000).
 
 Each input has its own Dense(32) with no activation; the two are merged and a
 softmax layer names one of ten classes. With concatenation: 50,890 parameters.
 """
 from dataclasses import dataclass
 
-from mbcore.graph import Graph
-from mbcore.lessons.common import (Lesson, batch_opt, epochs_opt, lr_opt, merge_opt,
+from mbcore.network.graph import Graph
+from mbcore.network.merges import get_merge
+from mbcore.lessons.lesson import Lesson
+from mbcore.lessons.options import (batch_opt, epochs_opt, lr_opt, merge_opt,
                                    optimizer_opt, samples_opt, seed_opt)
 from mbcore.recipe import simple_recipe
 from mbcore.settings import DATA, Settings, option
+from mbcore.tasks import pairs
 
 ACTIVATIONS = ("linear", "relu", "tanh")
 
@@ -21,9 +24,9 @@ class TwoBranches(Settings):
     left_units: int = option(32, "Left branch width", lo=1, hi=512)
     right_units: int = option(32, "Right branch width", lo=1, hi=512)
     activation: str = option("linear", "Branch activation", choices=ACTIVATIONS,
-                             help="The seed's branches have none (linear).")
+                             help="The tutorial's branches have none (linear).")
     data: str = option("noise", "Data", choices=("noise", "learnable"), group=DATA,
-                       help="noise: the seed's random inputs and labels. learnable: the "
+                       help="noise: the tutorial's random inputs and labels. learnable: the "
                             "class needs both inputs.")
     features: int = option(784, "Features per input", lo=2, hi=1024, group=DATA)
     n_samples: int = samples_opt(1000)
@@ -46,8 +49,7 @@ def two_branch_graph(s) -> Graph:
 
 
 def keras1_code(s) -> str:
-    """The seed's Sequential + Merge spelling; the Merge layer is gone in Keras 3."""
-    from mbcore.merges import get_merge
+    """The tutorial's Sequential + Merge spelling; the Merge layer is gone in Keras 3."""
     mode = get_merge(s.merge).keras1 or f"<no Keras 1 mode: {s.merge}>"
     act = "" if s.activation == "linear" else f", activation={s.activation!r}"
     return f"""# Keras 1/2 (removed in Keras 3: Merge, Sequential branches, nb_epoch)
@@ -76,10 +78,10 @@ def classifier_recipe(s):
 LESSON = Lesson(
     id="two_branches", title="Two inputs, one classifier",
     blurb="Two branches, each reading its own input, merged into one softmax classifier.",
-    seed_doc="000", settings_cls=TwoBranches, task="pairs", kind="classification",
+    source="000", settings_cls=TwoBranches, task=pairs.make, kind="classification",
     architecture=two_branch_graph, recipe=classifier_recipe, keras1=keras1_code,
     presets={
-        "seed": {},
+        "tutorial": {},
         "learnable data": {"data": "learnable"},
         "learnable, add": {"data": "learnable", "merge": "add"},
         "learnable, dot": {"data": "learnable", "merge": "dot"},

@@ -1,7 +1,7 @@
 """Regression on [0, 1]: the sin/exp pair of multi_io and the sin(12πx) of depth_residual.
 
 Training points are evenly spaced; validation points are sorted uniform draws
-from NumPy's legacy generator, as the seed notebook draws them (seed 7).
+from NumPy's legacy generator, as the tutorial's notebook draws them (random seed 7).
 """
 import numpy as np
 
@@ -32,7 +32,7 @@ def make_two_curves(settings) -> Dataset:
 
 
 def make_sine(settings) -> Dataset:
-    """y = sin(k·π·x), k = settings.frequency (12 in the seed)."""
+    """y = sin(k·π·x), k = settings.frequency (12 in the tutorial)."""
     x_tr, x_va = _grid(settings)
 
     def target(x):

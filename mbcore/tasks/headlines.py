@@ -1,6 +1,6 @@
 """Simulated headlines for aux_output: popularity depends on words AND side features.
 
-The seed has no data ("need to find data"), so we invent it. About a third of
+The tutorial has no data ("need to find data"), so we invent it. About a third of
 the words in a headline come from a small set of loaded words; some of them
 raise popularity, some lower it. Five side features (hour of posting, weekend,
 followers, has an image, length) add their own share. The auxiliary head sees

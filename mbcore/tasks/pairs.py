@@ -1,8 +1,8 @@
-"""Two inputs, ten classes: the seed's pure noise, or a variant that needs both inputs.
+"""Two inputs, ten classes: the tutorial's pure noise, or a variant that needs both inputs.
 
 Learnable variant: the class is a (row, column) pair on a 5 x 2 grid. The
 left input hides a faint pattern naming the row, the right one a pattern
-naming the column, both buried in the seed's uniform noise. The left branch
+naming the column, both buried in the tutorial's uniform noise. The left branch
 alone can reach at best 50% (it knows the row), the right alone 20%; only a
 merged model can name the class.
 """

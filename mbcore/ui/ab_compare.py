@@ -1,6 +1,6 @@
 """A/B compare on every lesson: pin a finished result as A, train B, compare.
 
-A is plain data (a Run: curves, predictions, settings) kept in the session per
+A is plain data (an Outcome: curves, predictions, settings) kept in the session per
 lesson, so it survives reruns, control changes and page switches; B is simply
 the page's current training once it is not A's own. Nothing here holds Keras.
 """
@@ -10,15 +10,16 @@ import streamlit as st
 
 from mbcore.ui.charts import chart_scope
 from mbcore.ui.frame import table
+from mbcore.views.curves import final_numbers, settings_diff
 
 
 def _pins() -> dict:
-    """lesson id -> {"run": Run A, "watcher": the Watch that trained it}."""
+    """lesson id -> {"run": Outcome A, "watcher": the Watch that trained it}."""
     return st.session_state.setdefault("_mb_pinned", {})
 
 
 def pinned(lesson_id: str):
-    """Run A of this lesson, or None."""
+    """Outcome A of this lesson, or None."""
     entry = _pins().get(lesson_id)
     return entry["run"] if entry else None
 
@@ -47,13 +48,12 @@ def pin_buttons(row, lesson_id: str, watch, running: bool) -> None:
     row.button("Pin as A", icon=":material/push_pin:", key=f"{lesson_id}/pin", on_click=_pin, args=(lesson_id, watch),
                disabled=not can_pin, help="Keep this result as A: change settings, train B, "
                "and see both curves on one chart, both fits and what you changed.")
-    row.button("✕ Unpin A", key=f"{lesson_id}/unpin", on_click=_unpin, args=(lesson_id,),
+    row.button("Unpin A", icon=":material/close:", key=f"{lesson_id}/unpin", on_click=_unpin, args=(lesson_id,),
                disabled=entry is None)
 
 
 def header(lesson_id: str, watch) -> None:
     """What A is, and what B changes from it (only the fields that differ)."""
-    from mbcore.runs import settings_diff
     a = pinned(lesson_id)
     if a is None:
         return
@@ -87,7 +87,6 @@ def fits(a, b, live) -> None:
 
 def numbers(a, b) -> None:
     """What A and B ended with, row by row."""
-    from mbcore.runs import final_numbers
     table([{**r, "A": _fmt(r["A"], r["measure"]), "B": _fmt(r["B"], r["measure"])}
            for r in final_numbers(a, b)])
 

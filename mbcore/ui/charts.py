@@ -11,8 +11,8 @@ import contextlib
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from mbcore.downloads import file_stem
-from mbcore.figures import export_config
+from mbcore.views.downloads import file_stem
+from mbcore.views.figures import export_config
 
 
 @dataclass

@@ -13,14 +13,16 @@ import streamlit as st
 from mbcore.lessons import Lesson
 from mbcore.settings import (DATA, MODEL, TRAINING, Settings, SettingsError, Spec, field_names,
                              spec_of, specs)
-from mbcore.ui.links import (HIDDEN_BOX, HIDE, Link, View, open_link, remember_link, share_box,
-                             show_warnings, style)
+from mbcore.ui.links import (HIDDEN_BOX, open_link, remember_link, share_box, show_warnings,
+                             style)
+from mbcore.views.links import HIDE, Link, View
 
 GROUPS = {MODEL: "Model", DATA: "Data", TRAINING: "Training"}
 # Where a control goes besides its group: folded away, or hidden by the link.
 SECONDARY, UNUSED, HIDDEN = "secondary", "unused", "hidden"
 FOLDED = {SECONDARY: "Data and training", UNUSED: "Not used with these settings"}
-SEED_NOTE = "Every control starts at the value of the source tutorial."
+DEFAULTS_NOTE = ("Every control back to the lesson's starting value: the source tutorial's "
+                 "where it gives one (the lesson text says where it differs and why).")
 BIND = "query-params"
 
 
@@ -98,7 +100,7 @@ def _apply(cls, values: dict) -> None:
 
 
 def settings_panel(lesson: Lesson, where=None) -> Settings | None:
-    """Presets, the seed-defaults reset, the share link and one widget per field.
+    """Presets, the reset to the lesson's defaults, the share link and one widget per field.
 
     Returns the settings, or None (with an error shown) when the fields are
     valid one by one but not together; the widgets keep what the user chose.
@@ -107,8 +109,8 @@ def settings_panel(lesson: Lesson, where=None) -> Settings | None:
     cls = lesson.settings_cls
     warnings = open_link(lesson)
     with where:
-        st.button("↺ Seed defaults", key="reset_seed_defaults", type="primary",
-                  on_click=_apply, args=(cls, {}), help=SEED_NOTE, width="stretch")
+        st.button("Lesson defaults", icon=":material/restart_alt:", key="reset_defaults",
+                  on_click=_apply, args=(cls, {}), help=DEFAULTS_NOTE, width="stretch")
         with st.expander("Presets", expanded=False):
             for name, changes in lesson.presets.items():
                 st.button(name, key=f"preset_{name}", on_click=_apply, args=(cls, changes),
@@ -131,7 +133,7 @@ def settings_panel(lesson: Lesson, where=None) -> Settings | None:
     if settings is not None:
         remember_link(lesson, Link(settings, view, hide))
     if settings is not None and settings.changed():
-        fields.caption("Changed from the seed: " + ", ".join(
+        fields.caption("Changed from the lesson's defaults: " + ", ".join(
             f"{k} = {v}" for k, v in settings.changed().items()))
     return settings
 

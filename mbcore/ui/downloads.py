@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mbcore import downloads
-from mbcore.diagram import to_dot
-from mbcore.lessons import get_lesson
-from mbcore.runs import model_file
+from mbcore.engine.watch import model_file
+from mbcore.network.diagram import to_dot
+from mbcore.ui.model import experiment
+from mbcore.views import downloads
 
 PNG_NOTE = ("A single plot as PNG: the camera icon in the plot's toolbar (top right, "
             "shown when the pointer is over the plot).")
@@ -27,10 +27,11 @@ def downloads_panel(run, figures: list, slot: str) -> None:
 
     `figures` ((label, figure) pairs) may still grow after this call: the HTML
     holds what it has when the button is clicked."""
-    lesson = get_lesson(type(run.settings).lesson_id)
+    exp = experiment(run.settings)
+    lesson = exp.lesson
     stem = downloads.file_stem(lesson.id, f"{run.epoch}epochs")
-    dot = to_dot(lesson.architecture(run.settings))
-    with st.expander("⬇ Downloads: model, history, diagram, plots"):
+    dot = to_dot(exp.graph)
+    with st.expander("Downloads: model, history, diagram, plots", icon=":material/download:"):
         row = st.container(horizontal=True)
         model, why_not = model_file(run)
         if model is not None:    # fetched again on click: the session keeps no copy

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mbcore.lessons import Lesson, get_lesson
+from mbcore.lessons import Experiment, Lesson, get_lesson
 from mbcore.settings import Settings
 from mbcore.ui.charts import new_page, placed
 from mbcore.ui.controls import settings_panel
 from mbcore.ui.links import presenting
-from mbcore.ui.model import model_view
+from mbcore.ui.model import experiment, experiment_or_error, model_view
 from mbcore.ui.navigation import use_app_navigation
 
 
@@ -24,20 +24,21 @@ def page(lesson_id: str) -> Lesson:
     lesson = get_lesson(lesson_id)
     st.set_page_config(page_title=lesson.title, page_icon="🔀", layout="wide")
     st.title(lesson.title)
-    source = f", from source document {lesson.seed_doc}" if lesson.seed_doc else ""
+    source = f", from source tutorial {lesson.source}" if lesson.source else ""
     st.caption(f"{lesson.blurb}  ·  lesson `{lesson.id}`{source}")
     return lesson
 
 
-def lesson_page(lesson_id: str, text: str, rankdir: str = "TB"):
+def lesson_page(lesson_id: str, text: str, rankdir: str = "TB") -> tuple[Experiment, object]:
     """The frame every lesson shares: sidebar controls, text beside the model view.
 
-    Returns (lesson, settings, graph, aside): settings or graph are None when the
-    input cannot be honoured (an error is shown); `aside` is the text column, for
-    what a page adds under its text (API changes, notes).
+    Returns (experiment, aside): the lesson resolved for the controls' settings,
+    and the text column, for what a page adds under its text (API changes,
+    notes). When the settings cannot be honoured the page shows why and stops
+    here (st.stop), so a page's own code always has an Experiment.
     """
     lesson = page(lesson_id)
-    settings = settings_panel(lesson)
+    exp = experiment_or_error(settings_panel(lesson))
     aside, right = st.columns([1, 3] if presenting() else [2, 3], gap="large")
     with aside:
         if presenting():
@@ -45,9 +46,11 @@ def lesson_page(lesson_id: str, text: str, rankdir: str = "TB"):
                 st.markdown(text)
         else:
             lesson_text(text)
+    if exp is None:
+        st.stop()
     with right:
-        graph = model_view(settings, rankdir=rankdir)
-    return lesson, settings, graph, aside
+        model_view(exp, rankdir=rankdir)
+    return exp, aside
 
 
 def lesson_text(markdown: str) -> None:
@@ -57,7 +60,7 @@ def lesson_text(markdown: str) -> None:
 
 
 def api_change(what: str, old: str, new: str, note: str = "") -> None:
-    """The seed's call (Keras 1/2) beside the Keras 3 call that replaces it."""
+    """The tutorial's call (Keras 1/2) beside the Keras 3 call that replaces it."""
     if presenting():
         return
     with st.expander(f"Keras then and now: {what}", expanded=False):
@@ -93,10 +96,9 @@ def for_projector(fig, scale: float = 1.4):
     return big
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
 def dataset(settings: Settings):
-    """The lesson's data (NumPy only), for examples, ground truth and fit plots."""
-    from mbcore.tasks import make_data
-    return make_data(settings)
+    """The lesson's data (NumPy only), for examples, ground truth and fit plots:
+    made once per settings and kept with their shared Experiment."""
+    return experiment(settings).data
 
 

@@ -6,38 +6,41 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mbcore.diagram import to_dot
-from mbcore.lessons import get_lesson
+from mbcore.lessons import Experiment
+from mbcore.network.diagram import to_dot
+from mbcore.network.summary import summary_rows
 from mbcore.settings import Settings, SettingsError
-from mbcore.summary import summary_rows
+from mbcore.views.export import script
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def _model_view(settings: Settings):
-    graph = get_lesson(type(settings).lesson_id).architecture(settings)
-    rows = [{"layer": r.name, "type": r.type, "output shape": r.output_shape,
-             "params": r.params, "connected to": ", ".join(r.inbound)}
-            for r in summary_rows(graph)]
-    return graph, rows
+@st.cache_resource(show_spinner=False, max_entries=32)
+def experiment(settings: Settings) -> Experiment:
+    """The lesson resolved for these settings, shared by every session (read-only);
+    its data is made on first use and kept with it."""
+    return Experiment.of(settings)
 
 
-def graph_or_error(settings: Settings | None):
-    """The Graph for these settings, or None after showing why it cannot be built."""
+def experiment_or_error(settings: Settings | None) -> Experiment | None:
+    """The Experiment for these settings, or None after showing why it cannot be built."""
     if settings is None:
         return None
     try:
-        return _model_view(settings)[0]
+        return experiment(settings)
     except SettingsError as err:
         st.error(f"This network cannot be built: {err}")
         return None
 
 
-def model_view(settings: Settings | None, rankdir: str = "TB", where=st):
+@st.cache_data(show_spinner=False, max_entries=256)
+def _summary(settings: Settings) -> list[dict]:
+    return [{"layer": r.name, "type": r.type, "output shape": r.output_shape,
+             "params": r.params, "connected to": ", ".join(r.inbound)}
+            for r in summary_rows(experiment(settings).graph)]
+
+
+def model_view(exp: Experiment, rankdir: str = "TB", where=st) -> None:
     """Parameter count, the summary table and the diagram side by side."""
-    graph = graph_or_error(settings)
-    if graph is None:
-        return None
-    rows = _model_view(settings)[1]
+    graph, rows = exp.graph, _summary(exp.settings)
     with where.container():
         a, b, c = st.columns(3)
         a.metric("Parameters", f"{graph.params:,}")
@@ -53,19 +56,17 @@ def model_view(settings: Settings | None, rankdir: str = "TB", where=st):
             st.caption(f"Total params: {graph.params:,} · trainable: {graph.params:,} · "
                        "non-trainable: 0")
         with code:
-            code_panel(settings)
-    return graph
+            code_panel(exp)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _script(settings: Settings) -> str:
-    from mbcore.export import script
-    return script(settings)
+    return script(experiment(settings))
 
 
-def code_panel(settings: Settings) -> None:
+def code_panel(exp: Experiment) -> None:
     """Show me the code: the complete script for these settings, to run at home."""
-    lesson = get_lesson(type(settings).lesson_id)
+    lesson, settings = exp.lesson, exp.settings
     st.caption("The whole experiment as one Keras 3 script: data, model, training and "
                "evaluation. It needs only NumPy and TensorFlow, prints the model summary "
                "(the same parameter count as above) and trains.")

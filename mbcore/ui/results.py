@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mbcore import figures, tables
+from mbcore.views import figures
+from mbcore.views import tables
 from mbcore.ui.frame import chart, dataset
 
 

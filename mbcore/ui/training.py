@@ -7,12 +7,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mbcore.lessons import get_lesson, lesson_of
+from mbcore.engine.protocol import VAL_PREFIX, Status, is_val
+from mbcore.engine.watch import Watch
+from mbcore.lessons import Experiment
 from mbcore.settings import Settings, SettingsError
 from mbcore.ui import ab_compare
 from mbcore.ui.charts import chart_scope, collect_from_here
 from mbcore.ui.downloads import downloads_panel
 from mbcore.ui.frame import chart, table
+from mbcore.ui.model import experiment
+from mbcore.views import figures
+from mbcore.views.curves import SHOWN_VAL, changes, loss_and_metric_series, loss_label, \
+    shown_base, shown_val
 
 POLL_SECONDS = 0.4
 
@@ -28,13 +34,11 @@ def _cancel(slot: str) -> None:
 
 
 def _as_dict(entry) -> dict:
-    from mbcore.runs import Watch
     return {"": entry} if isinstance(entry, Watch) else dict(entry or {})
 
 
 def _stale_note(started: Settings, now: Settings | None, what: str = "The result shown") -> None:
     """Say so when the controls moved after the shown training was started."""
-    from mbcore.runs import changes
     diff = changes(started, now) if now is not None else {}
     if diff:
         moved = ", ".join(f"{k}: {a} → {b}" for k, (a, b) in list(diff.items())[:4])
@@ -43,10 +47,9 @@ def _stale_note(started: Settings, now: Settings | None, what: str = "The result
 
 
 def _start(slot: str, what) -> None:
-    """Callback of a start button: one Settings, or {name: Settings} for a comparison.
+    """Callback of a start button: one Experiment, or {name: Experiment} for a comparison.
 
     A callback runs before the page, so the Stop button is live in the same rerun."""
-    from mbcore.runs import Watch
     _cancel(slot)
     _watches()[slot] = ({k: Watch(s) for k, s in what.items()} if isinstance(what, dict)
                         else Watch(what))
@@ -66,21 +69,22 @@ def _continue(slot: str) -> None:
 def _buttons(slot: str, label: str, what) -> tuple[bool, object]:
     """Start and Stop (and Continue after a Stop); returns whether a job of this
     slot is still running, and the row of buttons (for more buttons beside them)."""
-    from mbcore.runs import Watch
     entry = _watches().get(slot)
     running = any(not w.update().finished for w in _as_dict(entry).values())
     row = st.container(horizontal=True)
-    row.button(f"▶ {label}", key=f"{slot}_start", type="primary", on_click=_start,
-               args=(slot, what), disabled=not what)
-    row.button("■ Stop", key=f"{slot}_stop", on_click=_cancel, args=(slot,), disabled=not running)
+    row.button(label, icon=":material/play_arrow:", key=f"{slot}_start", type="primary",
+               on_click=_start, args=(slot, what), disabled=not what)
+    row.button("Stop", icon=":material/stop:", key=f"{slot}_stop", on_click=_cancel,
+               args=(slot,), disabled=not running)
     if isinstance(entry, Watch) and entry.resumable:
-        row.button(f"⏵ Continue to epoch {entry.epochs}", key=f"{slot}_continue",
+        row.button(f"Continue to epoch {entry.epochs}", icon=":material/resume:",
+                   key=f"{slot}_continue",
                    on_click=_continue, args=(slot,),
                    help="Train on from where it stopped, with the settings it started with.")
     return running, row
 
 
-def train_panel(settings: Settings, live=None, title: str = "Training"):
+def train_panel(exp: Experiment, live=None, title: str = "Training"):
     """Train / Stop, progress and growing curves; returns the finished Run or None.
 
     The training runs in a worker process; the page keeps only a Watch of it,
@@ -89,10 +93,10 @@ def train_panel(settings: Settings, live=None, title: str = "Training"):
     so far (when the worker sends them) or the final ones. A finished result can
     be pinned as A for an A/B compare, and has a Downloads box.
     """
-    lesson_id = type(settings).lesson_id
+    settings, lesson_id = exp.settings, exp.id
     slot = f"{lesson_id}/train"
     st.subheader(title)
-    running, row = _buttons(slot, "Train", settings)
+    running, row = _buttons(slot, "Train", exp)
     watch = _watches().get(slot)
     ab_compare.pin_buttons(row, lesson_id, watch, running)
     if watch is None:
@@ -134,9 +138,7 @@ def _live_one(slot: str, was_running: bool, live, a=None, figures: list | None =
 
 def _curves(slot: str, history: dict, a=None) -> None:
     """Loss (and, when classifying, metric) curves; run A's faded under them if pinned."""
-    from mbcore import figures
-    from mbcore.runs import loss_and_metric_series
-    regression = get_lesson(slot.split("/")[0]).kind == "regression"
+    regression = _watches()[slot].exp.lesson.kind == "regression"
     series = loss_and_metric_series(history)
     pinned = loss_and_metric_series(a.history) if a is not None else None
     titles = ("Loss (solid: training, dashed: validation)",
@@ -154,13 +156,13 @@ def _curves(slot: str, history: dict, a=None) -> None:
 def _progress(watch) -> None:
     """One line a class can read from the back: where the training is, and its loss."""
     hist = watch.history
-    text = {"queued": "Waiting for a free worker…", "running": "Starting: building the model "
-            "(the first training after a server start also loads TensorFlow)…"}
+    text = {Status.QUEUED: "Waiting for a free worker…", Status.RUNNING: "Starting: building "
+            "the model (the first training after a server start also loads TensorFlow)…"}
     line = "No epoch finished" if watch.finished else text.get(watch.status, watch.status)
-    if watch.status == "queued" and watch.position:
+    if watch.status == Status.QUEUED and watch.position:
         line = (f"Waiting for a free worker: number {watch.position} in the queue "
                 "(the class shares a few workers; Stop leaves the queue)…")
-        if lesson_of(watch.settings).runs_alone:
+        if watch.exp.lesson.runs_alone:
             line += " This model needs the memory of two trainings: it starts when no other runs."
     if hist.get("loss"):
         line = f"Epoch {len(hist['loss'])}/{watch.epochs} · loss {hist['loss'][-1]:.4g}"
@@ -169,42 +171,42 @@ def _progress(watch) -> None:
     if watch.finished:
         line += f" · {watch.status}" + (f" after {watch.wall_time:.1f} s" if watch.wall_time else "")
     st.progress(min(1.0, len(hist.get("loss", [])) / max(watch.epochs, 1)), text=line)
-    if watch.status in ("failed", "diverged") or (watch.message and watch.status != "done"):
-        (st.error if watch.status == "failed" else st.warning)(watch.message or watch.status)
+    if watch.status in (Status.FAILED, Status.DIVERGED) or (watch.message
+                                                            and watch.status != Status.DONE):
+        (st.error if watch.status == Status.FAILED else st.warning)(watch.message or watch.status)
 
 
 def compare_panel(name: str, label: str, variants: dict, metric: str = "loss"):
     """Several trainings on the same data and seed, curves overlaid, one row per variant.
 
-    Variants whose network cannot be built are listed with the reason. Returns
-    the finished runs by variant name once all have finished, else {}.
+    `variants` maps names to Settings. Variants whose network cannot be built
+    are listed with the reason. Returns the finished runs by variant name once
+    all have finished, else {}.
     """
-    lesson = get_lesson(type(next(iter(variants.values()))).lesson_id)
-    slot = f"{lesson.id}/{name}"
+    slot = f"{type(next(iter(variants.values()))).lesson_id}/{name}"
     good = {}
     for key, s in variants.items():
         try:
-            good[key] = (s, lesson.architecture(s).params)
+            good[key] = experiment(s)
         except SettingsError as err:
             st.warning(f"**{key}** cannot be built: {err}")
-    running, _ = _buttons(slot, label, {k: s for k, (s, _) in good.items()})
+    running, _ = _buttons(slot, label, good)
     watches = _as_dict(_watches().get(slot))
     if not watches:
         st.caption(f"Press {label} to train {len(good)} networks one after the other.")
         return {}
     started = {k: w.settings for k, w in watches.items()}
-    if started != {k: s for k, (s, _) in good.items()}:
+    if started != {k: e.settings for k, e in good.items()}:
         st.info(f"The {label.lower()} below was started with other settings than the "
                 "controls show now. Press the button again to run the new ones.")
     st.fragment(run_every=POLL_SECONDS if running else None)(_live_many)(
-        slot, running, metric, {k: p for k, (_, p) in good.items()})
+        slot, running, metric, {k: e.graph.params for k, e in good.items()})
     if all(w.finished for w in watches.values()):
         return {k: w.run for k, w in watches.items() if w.run is not None}
     return {}
 
 
 def _live_many(slot: str, was_running: bool, metric: str, params: dict) -> None:
-    from mbcore import figures
     watches = {k: w.update() for k, w in _as_dict(_watches()[slot]).items()}
     if was_running and all(w.finished for w in watches.values()):
         st.rerun()
@@ -215,17 +217,17 @@ def _live_many(slot: str, was_running: bool, metric: str, params: dict) -> None:
     series, rows = {}, []
     for key, w in watches.items():
         hist = w.history
-        train = next((k for k in sorted(hist, key=len) if not k.startswith("val_")
+        train = next((k for k in sorted(hist, key=len) if not is_val(k)
                       and k.endswith(metric)), None)
+        val = hist.get(VAL_PREFIX + train) if train else None
         if train:
             series[key] = hist[train]
-            series[f"val {key}"] = hist.get(f"val_{train}", [])
-        val = hist.get(f"val_{train}") if train else None
+            series[SHOWN_VAL + key] = val or []
         rows.append({"run": key, "status": w.status, "epochs": w.epoch,
                      f"final validation {metric}": round(val[-1], 4) if val else None,
                      "params": params.get(key),
                      "training time (s)": round(w.run.train_seconds, 1) if w.run else None})
-    kind = get_lesson(slot.split("/")[0]).kind
+    kind = next(iter(watches.values())).exp.lesson.kind
     chart(figures.curves(series, f"{metric} (solid: training, dashed: validation)", y=metric,
                          log_y=metric.endswith("loss") and kind == "regression"),
           key=f"{slot}_overlay")
@@ -235,14 +237,12 @@ def _live_many(slot: str, was_running: bool, metric: str, params: dict) -> None:
 def final_metrics(run, named: dict | None = None) -> None:
     """Headline numbers after training: the lesson's chosen ones (label -> history
     key), by default every validation curve that is not a repeat; then wall time."""
-    from mbcore.runs import loss_and_metric_series, loss_label
     if named is None:
         losses, metrics = loss_and_metric_series(run.history)
-        named_losses = {k: v for k, v in losses.items() if k.startswith("val ")}
-        shown = {loss_label(k[4:]) + f" ({run.val_name})": v[-1]
-                 for k, v in named_losses.items() if v}
-        shown.update({k[4:].replace("_", " ") + f" ({run.val_name})": v[-1]
-                      for k, v in metrics.items() if k.startswith("val ") and v})
+        shown = {loss_label(shown_base(k)) + f" ({run.val_name})": v[-1]
+                 for k, v in losses.items() if shown_val(k) and v}
+        shown.update({shown_base(k).replace("_", " ") + f" ({run.val_name})": v[-1]
+                      for k, v in metrics.items() if shown_val(k) and v})
     else:
         shown = {label: run.last(key) for label, key in named.items() if run.last(key) is not None}
     cols = st.columns(len(shown) + 1)

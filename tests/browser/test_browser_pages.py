@@ -10,17 +10,16 @@ import sys
 import pytest
 
 from mbcore.lessons import ALL_LESSONS
+from cases import CASES, page_file
 
 from .stbrowser import ARTIFACTS, ROOT, SIZES, number
 
-# Every page file, in the app's order: "3_multi_io.py" is served at /multi_io.
-PAGE_FILES = sorted((ROOT / "pages").glob("[0-9]*_*.py"), key=lambda p: int(p.name.split("_")[0]))
-PAGES = {p.stem.split("_", 1)[1]: p.stem for p in PAGE_FILES}
+# Every lesson's page file: pages/<id>.py is served at /<id>.
+PAGES = {lid: lid for lid in ALL_LESSONS}
 
 
 def test_every_lesson_has_its_page():
-    assert [PAGES.get(lid) for lid in ALL_LESSONS] == [
-        f"{i}_{lid}" for i, lid in enumerate(ALL_LESSONS, 1)]
+    assert all(page_file(lid).exists() for lid in ALL_LESSONS)
 
 
 def cli_summary(lesson_id: str) -> dict:
@@ -60,15 +59,8 @@ def test_parameter_count_matches_the_command_line(lesson_page):
 
 
 # The browser's training run: a few seconds, yet long enough for the curves to
-# be seen growing (the page polls 2-3 times a second; after tracing, small
-# models run tens to hundreds of epochs a second, while aux_output's LSTM takes
-# seconds per epoch on its default 1,000 headlines).
-TRAIN_SETTINGS = {
-    "two_branches": {"Epochs": 150}, "merge_modes": {"Epochs": 200},
-    "multi_io": {"Epochs": 300}, "aux_output": {"Training samples": 300, "Epochs": 4},
-    "depth_residual": {"Epochs": 60}, "mlp_shapes": {"Epochs": 500, "Batch size": 32}, "multimodal": {"Epochs": 15},
-    "build_your_own": {"Epochs": 300},
-}
+# be seen growing (tests/cases.py).
+TRAIN_SETTINGS = {lid: c.browser_train for lid, c in CASES.items()}
 EPOCH_RE = re.compile(r"Epoch (\d+)/(\d+)")
 
 

@@ -1,0 +1,41 @@
+"""Development tools that drive the app or the pool from outside: loadtest and
+membench live in tools/ at the repository root (they may import Streamlit's
+test harness, which mbcore never does); these commands run them."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from mbcore.cli.common import command
+
+TOOLS = Path(__file__).resolve().parents[2] / "tools"
+
+
+def run_tool(script: str, options: tuple, flags: tuple = ()):
+    def run(args):
+        argv = [f"--{o}={getattr(args, o)}" for o in options]
+        argv += [f"--{f}" for f in (*flags, "json") if getattr(args, f)]
+        return subprocess.call([sys.executable, str(TOOLS / script), *argv])
+    return run
+
+
+def tool_options(flags: dict | None = None, **ints):
+    """Whole-number options with defaults, on/off `flags` (name -> help), and --json."""
+    def setup(p):
+        for name, default in ints.items():
+            p.add_argument(f"--{name}", type=int, default=default)
+        for name, help_text in (flags or {}).items():
+            p.add_argument(f"--{name}", action="store_true", help=help_text)
+        p.add_argument("--json", action="store_true")
+    return setup
+
+
+command("loadtest", "K sessions of a page press Train at once (tools/loadtest.py)",
+        run_tool("loadtest.py", ("sessions", "distinct")), lesson=False,
+        setup=tool_options(sessions=20, distinct=1))
+command("membench", "server and worker memory over many trainings (tools/membench.py)",
+        run_tool("membench.py", ("trainings",), ("biggest",)), lesson=False,
+        setup=tool_options({"biggest": "train each lesson's biggest allowed settings once "
+                                       "instead, and report each worker's peak"},
+                           trainings=50))

@@ -1,0 +1,382 @@
+"""Training jobs in worker processes, for pages that must stay responsive.
+
+Why processes: Keras is not thread-safe for building and training, every
+traced training function leaks memory that only the process's exit returns,
+and a Streamlit rerun must neither interrupt nor duplicate a training.  So a
+page *starts* a job and then *watches* it by polling ``events(job, since)``;
+whatever happens to the page, the job lives in the runner.
+
+The API is deliberately small (start, events, status, cancel, result) so
+that sharing identical jobs and a fair queue can be layered on top.
+Workers are fresh processes (never forked: TensorFlow's threads do not
+survive a fork; see worker.py for why not multiprocessing) and retire after
+``jobs_per_worker`` jobs to hand leaked memory back. A retired worker's
+successor starts only once it has exited, so no more than `workers`
+TensorFlow processes are ever alive at once.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import queue
+import threading
+import time
+import uuid
+from collections import OrderedDict, deque
+
+from mbcore.engine.protocol import (FINISHED, NOT_SHAREABLE, Event, EventType, Result, Status,
+                                    TrainJob)
+from mbcore.engine.store import ResultStore
+from mbcore.engine.worker import Worker, WorkerMessage
+from mbcore.lessons import ALL_LESSONS
+
+DEFAULT_JOB_FN = "mbcore.training.job:run_train_job"
+
+
+def job_key(spec):
+    """What makes two jobs the same work (a TrainJob's key, or a plain spec itself)."""
+    return spec.key() if hasattr(spec, "key") else spec
+
+
+class _Job:
+    def __init__(self, job_id, number, spec, owner=""):
+        self.id, self.number, self.spec, self.owner = job_id, number, spec, owner
+        self.key = job_key(spec)
+        self.alone = bool(getattr(spec, "runs_alone", False))
+        self.status = Status.QUEUED
+        self.events: list[Event] = [Event(EventType.QUEUED)]
+        self.result: Result | None = None
+        self.size = 0                        # bytes of the result's arrays, once finished
+        self.watchers: dict[str, float] = {}   # watcher id -> last time it polled
+        self.watched = False                 # ever watched: then abandonment applies
+        self.abandoned = False
+        self.cancelling = False
+
+
+class JobRunner:
+    """Runs jobs in a small pool of worker processes.
+
+    ``start(job) -> id``; ``events(id, since)`` returns the Events after the
+    first `since` ones; ``cancel(id)`` stops a job within one batch (its
+    Result then has status STOPPED and a resumable ``state``); ``result(id)``
+    is the finished job's Result, or None while it runs.
+    """
+
+    def __init__(self, workers: int = 1, jobs_per_worker: int = 20,
+                 job_fn: str = DEFAULT_JOB_FN, keep_finished: int = 200,
+                 keep_mb: float = 256.0, abandon_after: float = 20.0,
+                 cache_dir: str | None = None):
+        self._outbox: queue.Queue = queue.Queue()
+        self._lock = threading.RLock()
+        self._jobs: OrderedDict[str, _Job] = OrderedDict()
+        self._queue: deque[str] = deque()
+        self._numbers = itertools.count()
+        self._worker_numbers = itertools.count()
+        self._size, self._per_worker, self._job_fn = workers, jobs_per_worker, job_fn
+        self._keep = keep_finished
+        self._keep_bytes = int(keep_mb * 2**20)
+        self._abandon_after = abandon_after
+        self._by_key: dict = {}              # TrainJob.key() -> job id, for sharing
+        self._disk = ResultStore(cache_dir) if cache_dir else None
+        self.stats = {"started": 0, "trainings_run": 0, "shared": 0, "from_disk": 0,
+                      "abandoned": 0, "max_running": 0}
+        self._workers: dict[int, Worker] = {}
+        self._closed = False
+        with self._lock:
+            for _ in range(workers):
+                self._spawn()
+        self._pump = threading.Thread(target=self._pump_loop, daemon=True,
+                                      name="mbcore-job-pump")
+        self._pump.start()
+
+    # ---------------------------------------------------------- public ---
+    def start(self, job: TrainJob, watcher: str | None = None, owner: str = "",
+              share: bool = False) -> str:
+        """Queue a job; returns its id at once.
+
+        With share=True an identical job (same lesson, settings, epochs) that is
+        queued, running or finished well is joined instead of run again, and a
+        result kept on disk is used if there is one. A `watcher` that stops
+        polling (a closed tab) for `abandon_after` seconds no longer keeps the
+        job alive; when no watcher is left, the job is cancelled.
+        """
+        key = job_key(job)
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the job runner is shut down")
+            self.stats["started"] += 1
+            old = self._jobs.get(self._by_key.get(key, "")) if share else None
+            if old is not None and old.status not in NOT_SHAREABLE and not old.cancelling:
+                self.stats["shared"] += 1
+                self._watch(old, watcher)
+                return old.id
+            job_id = uuid.uuid4().hex[:12]
+            record = self._jobs[job_id] = _Job(job_id, next(self._numbers), job, owner or watcher or "")
+            self._watch(record, watcher)
+            self._by_key[key] = job_id
+            cached = self._disk.get(key) if (share and self._disk) else None
+            if cached is not None:
+                self.stats["from_disk"] += 1
+                record.events.append(Event(EventType.STARTED, cached=True))
+                self._finish(record, Event(EventType.FINISHED, status=cached.status,
+                                           cached=True), cached)
+            else:
+                self._queue.append(job_id)
+                self._dispatch()
+            self._prune()
+        return job_id
+
+    def events(self, job_id: str, since: int = 0, watcher: str | None = None) -> list[Event]:
+        """Events after the first `since`; polling as `watcher` keeps the job alive."""
+        with self._lock:
+            job = self._get(job_id)
+            if watcher is not None:
+                self._watch(job, watcher)
+            return list(job.events[since:])
+
+    def release(self, job_id: str, watcher: str) -> bool:
+        """This watcher is done with the job (moved on, pressed Stop, left).
+
+        The job is cancelled only when nobody else is watching it; returns
+        whether it was.
+        """
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None:
+                return False
+            job.watchers.pop(watcher, None)
+            if job.watchers or job.status in FINISHED:
+                return False
+            self.cancel(job_id)
+            return True
+
+    def watchers(self, job_id: str) -> int:
+        with self._lock:
+            return len(self._get(job_id).watchers)
+
+    def position(self, job_id: str) -> int:
+        """1 for the next job to start, 2 for the one after...; 0 if not waiting."""
+        with self._lock:
+            order = self._fair_order()
+            return order.index(job_id) + 1 if job_id in order else 0
+
+    def status(self, job_id: str) -> Status:
+        with self._lock:
+            return self._get(job_id).status
+
+    def result(self, job_id: str) -> Result | None:
+        with self._lock:
+            return self._get(job_id).result
+
+    def cancel(self, job_id: str):
+        """Stop a job: a queued one never starts, a running one stops soon."""
+        with self._lock:
+            job = self._get(job_id)
+            if job.status == Status.QUEUED:
+                self._queue.remove(job_id)
+                self._finish(job, Event(EventType.FINISHED, status=Status.CANCELLED,
+                                        message="cancelled before it started"))
+            elif job.status == Status.RUNNING:
+                job.cancelling = True            # no longer offered to newcomers
+                for w in self._workers.values():
+                    if w.job == job_id:
+                        w.cancel(job.number)
+
+    def wait(self, job_id: str, timeout: float | None = None) -> Result | None:
+        """Block until the job finishes (for scripts and tests, not pages)."""
+        end = None if timeout is None else time.monotonic() + timeout
+        while self.status(job_id) not in FINISHED:
+            if end is not None and time.monotonic() > end:
+                return None
+            time.sleep(0.05)
+        return self.result(job_id)
+
+    def worker_pids(self) -> list[int]:
+        with self._lock:
+            return [w.pid for w in self._workers.values()]
+
+    def shutdown(self, timeout: float = 5.0):
+        """Cancel everything and end the worker processes."""
+        with self._lock:
+            self._closed = True
+            for job_id in list(self._queue) + [w.job for w in self._workers.values() if w.job]:
+                self.cancel(job_id)
+            workers = list(self._workers.values())
+            for w in workers:
+                w.quit()
+        for w in workers:
+            w.end(timeout)
+
+    # -------------------------------------------------------- internals ---
+    def _get(self, job_id) -> _Job:
+        try:
+            return self._jobs[job_id]
+        except KeyError:
+            raise KeyError(f"unknown job {job_id!r}") from None
+
+    def _spawn(self):
+        w = Worker(self._outbox, next(self._worker_numbers), self._per_worker, self._job_fn)
+        self._workers[w.number] = w
+
+    def _fair_order(self) -> list[str]:
+        """The queue in the order it will be served: round robin over owners, so
+        one student's nine-run comparison does not hold up the rest of the class."""
+        running: dict[str, int] = {}
+        for job in self._jobs.values():
+            if job.status == Status.RUNNING:
+                running[job.owner] = running.get(job.owner, 0) + 1
+        turns: dict[str, int] = {}
+        ranked = []
+        for arrival, job_id in enumerate(self._queue):
+            owner = self._jobs[job_id].owner
+            turns[owner] = turns.get(owner, running.get(owner, 0)) + 1
+            ranked.append((turns[owner], arrival, job_id))
+        return [job_id for _, _, job_id in sorted(ranked)]
+
+    def _dispatch(self):
+        free = [w for w in self._workers.values() if w.job is None and not w.retiring]
+        for w in free:
+            if not self._queue:
+                return
+            running = [j for j in self._jobs.values() if j.status == Status.RUNNING]
+            job = self._jobs[self._fair_order()[0]]
+            if any(j.alone for j in running) or (job.alone and running):
+                return    # a memory-heavy training has the pool to itself; none overtakes it
+            self._queue.remove(job.id)
+            job.status = Status.RUNNING
+            w.run(job.number, job.id, job.spec)
+            self.stats["trainings_run"] += 1
+            self.stats["max_running"] = max(self.stats["max_running"], sum(
+                1 for j in self._jobs.values() if j.status == Status.RUNNING))
+
+    def _watch(self, job: _Job, watcher: str | None):
+        if watcher is not None:
+            job.watchers[watcher] = time.monotonic()
+            job.watched = True
+
+    def _reap_abandoned(self):
+        """Cancel unfinished jobs whose every watcher has stopped polling."""
+        limit = time.monotonic() - self._abandon_after
+        for job in list(self._jobs.values()):
+            if not job.watched or job.status in FINISHED or job.abandoned:
+                continue
+            for watcher, seen in list(job.watchers.items()):
+                if seen < limit:
+                    del job.watchers[watcher]
+            if not job.watchers:
+                job.abandoned = True
+                self.stats["abandoned"] += 1
+                self.cancel(job.id)
+
+    def _finish(self, job: _Job, event: Event, result: Result | None = None):
+        job.status = event.status
+        job.result = result
+        job.size = result.size if result is not None else 0
+        job.events.append(event)
+        if self._disk is not None and job.status == Status.DONE and not event.cached \
+                and result is not None:
+            self._disk.put(job.key, result)
+
+    def _prune(self):
+        """Forget the oldest finished jobs beyond the count and memory budgets
+        (a job someone still watches is kept)."""
+        done = [j for j in self._jobs.values() if j.status in FINISHED]
+        total = sum(j.size for j in done)
+        extra = len(done) - self._keep
+        for job in done:
+            if extra <= 0 and total <= self._keep_bytes:
+                break
+            if job.watchers and extra <= 0:
+                continue
+            del self._jobs[job.id]
+            if self._by_key.get(job.key) == job.id:
+                del self._by_key[job.key]
+            extra -= 1
+            total -= job.size
+
+    def _pump_loop(self):
+        while not (self._closed and not self._workers):
+            try:
+                message = self._outbox.get(timeout=0.25)
+            except queue.Empty:
+                message = None
+            with self._lock:
+                if message is not None:
+                    self._handle(message)
+                self._reap_abandoned()
+                if not self._closed:
+                    self._dispatch()
+
+    def _handle(self, m: WorkerMessage):
+        worker = self._workers.get(m.worker)
+        if m.exit_code is not None:
+            self._worker_exited(m.worker, m.exit_code)
+            return
+        job_id, event = m.job_id, m.event
+        if m.garbled:
+            if worker is None or worker.job not in self._jobs:
+                return
+            job_id, event = worker.job, Event(EventType.FINISHED, status=Status.FAILED,
+                                              message="unreadable message from the worker: "
+                                              + m.garbled)
+        if event.type == EventType.FINISHED and worker is not None and worker.job == job_id:
+            worker.job = None
+        job = self._jobs.get(job_id)
+        if job is None:
+            return
+        if event.type == EventType.FINISHED:
+            self._finish(job, event, m.result)
+            self._prune()
+            return
+        job.events.append(event)
+
+    def _worker_exited(self, number: int, code):
+        """A worker process is gone (retired, or died): its job, if it had one,
+        failed; a successor starts now, so that the two never coexist."""
+        w = self._workers.pop(number, None)
+        if w is not None and w.job is not None and w.job in self._jobs \
+                and self._jobs[w.job].status not in FINISHED:
+            self._finish(self._jobs[w.job], Event(
+                EventType.FINISHED, status=Status.FAILED,
+                message=f"the worker process ended (exit code {code})"))
+        if not self._closed and len(self._workers) < self._size:
+            self._spawn()
+
+
+_shared: JobRunner | None = None
+_shared_lock = threading.Lock()
+
+
+def runner_settings() -> dict:
+    """The server's pool from the environment (documented in the README):
+    MBCORE_WORKERS (default: the number of cores), MBCORE_JOBS_PER_WORKER,
+    MBCORE_RESULTS_MB (memory for kept results), MBCORE_CACHE_DIR (keep
+    results on disk too, so a restart or a second replica reuses them)."""
+    env = os.environ
+    return {"workers": max(1, int(env.get("MBCORE_WORKERS", os.cpu_count() or 1))),
+            "jobs_per_worker": max(1, int(env.get("MBCORE_JOBS_PER_WORKER", 20))),
+            "keep_mb": float(env.get("MBCORE_RESULTS_MB", 256)),
+            "cache_dir": env.get("MBCORE_CACHE_DIR") or None}
+
+
+def shared_runner(**kwargs) -> JobRunner:
+    """One runner per server process, shared by all sessions and reruns."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = JobRunner(**{**runner_settings(), **kwargs})
+            if os.environ.get("MBCORE_WARM_PRESETS") == "1":
+                warm_presets(_shared)
+        return _shared
+
+
+def warm_presets(runner: JobRunner) -> list[str]:
+    """Train every lesson's presets in the background, so the first student to
+    ask gets the result at once. The warm-up watches its own jobs forever."""
+    ids = []
+    for lesson in ALL_LESSONS.values():
+        for name in lesson.presets:
+            job = TrainJob(lesson.preset(name), runs_alone=lesson.runs_alone)
+            ids.append(runner.start(job, owner="warm-up", share=True))
+    return ids

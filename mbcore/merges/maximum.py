@@ -1,8 +1,0 @@
-"""Maximum: keeps the larger of each pair of features."""
-from mbcore.merges.base import Elementwise
-
-
-class Maximum(Elementwise):
-    name, label, keras_class = "maximum", "Maximum", "Maximum"
-    idea = "keeps the larger of each pair of features"
-    keras1 = "max"

@@ -1,8 +1,0 @@
-"""Multiply: multiplies matching features, so one branch can gate the other."""
-from mbcore.merges.base import Elementwise
-
-
-class Multiply(Elementwise):
-    name, label, keras_class = "multiply", "Multiply", "Multiply"
-    idea = "multiplies matching features, so one branch can gate the other"
-    keras1 = "mul"

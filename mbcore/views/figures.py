@@ -1,0 +1,186 @@
+"""Plotly figures the pages share: curves, fits, matrices, images, bars.
+
+Plain functions from arrays and dicts to go.Figure, with no Streamlit in
+them, so a figure can be tested (or exported) without a running app. Large
+fonts and few colours, because the lessons are shown on a projector.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from mbcore.views.curves import shown_base, shown_val
+
+COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
+          "#17becf", "#7f7f7f", "#bcbd22")
+FONT = 15
+
+
+def export_config(file_stem: str) -> dict:
+    """Plotly's own toolbar: no logo, and the camera button saves a sharp PNG
+    (twice the screen's pixels) under a file name that says what it is."""
+    return {"displaylogo": False,
+            "toImageButtonOptions": {"format": "png", "filename": file_stem, "scale": 2}}
+
+
+def _layout(fig: go.Figure, title: str, x: str = "", y: str = "", height: int = 360,
+            **extra) -> go.Figure:
+    fig.update_layout(title=dict(text=title, font=dict(size=FONT + 3), y=0.98, yanchor="top"),
+                      height=height, font=dict(size=FONT), margin=dict(l=10, r=10, t=90, b=10),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0), **extra)
+    fig.update_xaxes(title_text=x)
+    fig.update_yaxes(title_text=y)
+    return fig
+
+
+def curves(series: dict[str, list], title: str, y: str = "loss", x: str = "epoch",
+           log_y: bool = False, height: int = 400) -> go.Figure:
+    """One line per named series; 'val …' series are dashed in their partner's colour.
+
+    `series` maps a legend name to per-epoch values; a name starting with
+    'val ' is drawn dashed in the colour of the name without the prefix.
+    """
+    fig = go.Figure()
+    crowded = len(series) > 6          # then one legend entry per pair, on the right
+    _add_curves(fig, series, _partners(series), crowded=crowded)
+    return _curves_layout(fig, series, title, x, y, log_y, height, crowded)
+
+
+def overlay(a: dict[str, list], b: dict[str, list], title: str, y: str = "loss",
+            log_y: bool = False, height: int = 400) -> go.Figure:
+    """Pinned run A against run B on one chart: the same colour for the same curve,
+    A thin and faded, B bold, so each pair reads as 'before' and 'after'."""
+    fig = go.Figure()
+    both = {**{f"A {k}": v for k, v in a.items()}, **b}
+    base = _partners({**a, **b})
+    crowded = len(both) > 6
+    _add_curves(fig, a, base, label="A · ", width=2, opacity=0.45, crowded=crowded)
+    _add_curves(fig, b, base, label="B · ", crowded=crowded)
+    return _curves_layout(fig, both, title, "epoch", y, log_y, height, crowded)
+
+
+def _partners(series: dict) -> list[str]:
+    """The curve names without 'val ', in order: one colour each."""
+    base = [n for n in series if not shown_val(n)]
+    return base + [shown_base(n) for n in series if shown_val(n) and shown_base(n) not in base]
+
+
+def _add_curves(fig: go.Figure, series: dict, base: list[str], label: str = "",
+                width: float = 3, opacity: float = 1.0, crowded: bool = False) -> None:
+    for name, values in series.items():
+        val, partner = shown_val(name), shown_base(name)
+        fig.add_trace(go.Scatter(
+            x=list(range(1, len(values) + 1)), y=list(values),
+            name=label + (partner if crowded else name), mode="lines", opacity=opacity,
+            legendgroup=label + partner, showlegend=not (crowded and val),
+            line=dict(color=COLORS[base.index(partner) % len(COLORS)], width=width,
+                      dash="dash" if val else "solid")))
+
+
+def _curves_layout(fig: go.Figure, series: dict, title: str, x: str, y: str, log_y: bool,
+                   height: int, crowded: bool) -> go.Figure:
+    fig = _layout(fig, title, x, y, height)
+    if not any(len(v) for v in series.values()):    # drawn before the first epoch
+        fig.add_annotation(text="waiting for the first epoch…", showarrow=False,
+                           xref="paper", yref="paper", x=0.5, y=0.5, font=dict(size=FONT + 2))
+        fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False)
+        return fig
+    if crowded:
+        fig.update_layout(legend=dict(orientation="v", x=1.02, y=1, yanchor="top"))
+    elif len(series) > 2:
+        # more than a row of entries above a half-width plot ran into the title:
+        # at the foot of the figure, under the x axis's title, they have room
+        fig.update_layout(legend=dict(orientation="h", x=0, y=0, yanchor="bottom",
+                                      yref="container"),
+                          margin=dict(t=50, b=70 + 22 * ((len(series) + 1) // 2)))
+    if log_y:
+        fig.update_yaxes(type="log", dtick=1, exponentformat="power")
+    return fig
+
+
+def fit(x, exact, predicted: dict[str, np.ndarray], title: str, y: str = "y",
+        points: tuple | None = None) -> go.Figure:
+    """The exact curve, one or more predictions on the same x, optional data points."""
+    fig = go.Figure()
+    if points is not None:
+        fig.add_trace(go.Scatter(x=points[0], y=points[1], mode="markers", name="data",
+                                 marker=dict(color="#bbbbbb", size=5)))
+    fig.add_trace(go.Scatter(x=x, y=exact, name="exact", mode="lines",
+                             line=dict(color="black", width=3)))
+    for i, (name, pred) in enumerate(predicted.items()):
+        fig.add_trace(go.Scatter(x=x, y=np.ravel(pred), name=name, mode="lines+markers",
+                                 marker=dict(size=5),
+                                 line=dict(color=COLORS[i % len(COLORS)], width=2)))
+    return _layout(fig, title, "x", y)
+
+
+def confusion(matrix: np.ndarray, title: str, labels=None) -> go.Figure:
+    """Rows: true class, columns: predicted class, cells: counts."""
+    labels = [str(v) for v in (labels if labels is not None else range(len(matrix)))]
+    fig = go.Figure(go.Heatmap(z=matrix, x=labels, y=labels, colorscale="Blues",
+                               text=matrix, texttemplate="%{text}", showscale=False))
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(type="category")
+    return _layout(fig, title, "predicted class", "true class", height=420)
+
+
+def heatmap(values: np.ndarray, title: str, x: str = "", y: str = "") -> go.Figure:
+    """A weight matrix as colours, centred on zero so the sign reads at a glance."""
+    values = np.atleast_2d(values)
+    top = float(np.abs(values).max()) or 1.0
+    fig = go.Figure(go.Heatmap(z=values, colorscale="RdBu", zmin=-top, zmax=top,
+                               colorbar=dict(title="weight")))
+    fig.update_yaxes(autorange="reversed")
+    return _layout(fig, title, x, y, height=max(300, min(700, 18 * values.shape[0] + 120)))
+
+
+def image_grid(images: np.ndarray, captions: list[str], title: str, columns: int = 6,
+               colors: list[str] | None = None) -> go.Figure:
+    """Small greyscale images in a grid, each with a caption above it."""
+    n = len(images)
+    rows = math.ceil(n / columns)
+    fig = make_subplots(rows=rows, cols=columns, subplot_titles=captions,
+                        horizontal_spacing=0.02, vertical_spacing=0.12 / max(rows, 1))
+    for i, img in enumerate(images):
+        fig.add_trace(go.Heatmap(z=np.squeeze(img), colorscale="gray_r", showscale=False),
+                      row=i // columns + 1, col=i % columns + 1)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
+    for i, ann in enumerate(fig.layout.annotations):
+        ann.font = dict(size=FONT - 2, color=(colors or [None] * n)[i])
+    return _layout(fig, title, height=170 * rows + 60)
+
+
+def bars(values: dict[str, float], title: str, y: str = "", ref: float | None = None,
+         ref_label: str = "", fmt: str = ".1%") -> go.Figure:
+    """One bar per name, with an optional dotted reference line (chance level)."""
+    names = list(values)
+    fig = go.Figure(go.Bar(x=names, y=[values[n] for n in names],
+                           marker_color=[COLORS[i % len(COLORS)] for i in range(len(names))],
+                           text=[format(values[n], fmt) for n in names], textposition="outside"))
+    if ref is not None:
+        fig.add_hline(y=ref, line_dash="dot", annotation_text=ref_label)
+    return _layout(fig, title, "", y)
+
+
+def layer_profile(series: dict[str, dict[str, float]], title: str, y: str,
+                  log_y: bool = True) -> go.Figure:
+    """A value per layer (e.g. gradient size), one line per run, input side first.
+
+    x is the layer's position, so nets of different depth share one axis;
+    the hover text names the layer.
+    """
+    fig = go.Figure()
+    for i, (run, per_layer) in enumerate(series.items()):
+        fig.add_trace(go.Scatter(x=list(range(1, len(per_layer) + 1)), y=list(per_layer.values()),
+                                 name=run, text=list(per_layer), mode="lines+markers",
+                                 hovertemplate="%{text}: %{y:.2e}<extra></extra>",
+                                 line=dict(color=COLORS[i % len(COLORS)], width=3)))
+    fig = _layout(fig, title, "layer with weights, counted from the input", y, height=400)
+    if log_y:
+        fig.update_yaxes(type="log", dtick=1, exponentformat="power")
+    return fig

@@ -1,0 +1,64 @@
+"""Lesson aux_output: a main and an auxiliary output (tutorial 001)."""
+import streamlit as st
+
+from mbcore import ui
+from mbcore.views import tables
+
+TEXT = """
+**The idea.** Will a headline be popular? The words go through an `Embedding`
+and an `LSTM`; five side features (hour of posting, weekend, followers, picture,
+length) join the LSTM's summary in a merge, and three Dense layers lead to the
+**main** output. A second, **auxiliary** output sits straight on the LSTM. Its
+loss reaches the word pathway by a short road, so the embedding and the LSTM
+get a direct teaching signal instead of one that has crossed the whole network.
+
+**The data** is simulated (the tutorial had none): some words raise popularity,
+some lower it, and the side features add their own share. The auxiliary head
+sees only the words, so it can never be as right as the main head.
+
+**What to try.** The tutorial's full size (a 10,000-word vocabulary, 512-wide
+embedding, 100 words per headline: **5,200,610** parameters) trains slowly on a
+laptop: press the *classroom size* preset first. Then press **Compare auxiliary
+weights**: the tutorial's 0.2 against 0 (no auxiliary supervision) and 1.
+
+**What to look for.** How fast the main accuracy rises with and without the
+auxiliary loss, and the gap between main and auxiliary accuracy: that gap is
+what the side features add.
+"""
+
+exp, aside = ui.lesson_page("aux_output", TEXT)
+settings = exp.settings
+ui.api_change("one loss for two outputs", (
+    "model.compile(optimizer='rmsprop', loss='binary_crossentropy',\n"
+    "              loss_weights=[1., 0.2])"), (
+    "model.compile(optimizer='rmsprop',\n"
+    "              loss={'main_output': 'binary_crossentropy',\n"
+    "                    'aux_output': 'binary_crossentropy'},\n"
+    "              loss_weights={'main_output': 1.0, 'aux_output': 0.2})"),
+    note="Keras 3 no longer spreads one loss string over several weighted outputs: "
+         "it stops with `ValueError: loss_weights must match the number of losses`. "
+         "Give one loss per output. (`Embedding(input_length=...)` is gone too: the "
+         "input shape already says how long a headline is.)")
+with aside:
+    if settings is not None and settings.embed_dim > 64:
+        st.info("Full size: about 3–4 s per epoch for 1,000 headlines on a laptop CPU. "
+                "The **classroom size** preset trains in a fraction of that.")
+        st.button("Switch to classroom size", key="classroom_size", on_click=ui.apply_preset,
+                  args=(exp.lesson, "classroom size"))
+
+with st.expander("Example headlines (simulated) with their side features and label"):
+    ui.table(tables.headline_examples(ui.dataset(settings), 8))
+    info = ui.dataset(settings).info
+    st.caption(f"Words that raise popularity: {', '.join(info['positive_words'])}. Words "
+               f"that lower it: {', '.join(info['negative_words'])}. The rest are made-up "
+               "syllables that carry no signal.")
+
+st.subheader("Does the auxiliary loss help? Weight 0, 0.2 and 1 on the same data")
+weights = {f"auxiliary weight {w:g}": settings.replace(aux_weight=w) for w in (0.0, 0.2, 1.0)}
+ui.compare_panel("aux_weights", "Compare auxiliary weights", weights,
+                 metric="main_output_accuracy")
+run = ui.train_panel(exp, live=ui.class_plots, title="Train this network")
+if run is not None:
+    ui.final_metrics(run, {"main accuracy (val)": run.find("main_output_accuracy", val=True),
+                           "auxiliary accuracy (val)": run.find("aux_output_accuracy",
+                                                                val=True)})

@@ -1,0 +1,62 @@
+"""Lesson multi_io: x and x² in, sin(2πx) and exp(x) out (tutorial 002, first half)."""
+import numpy as np
+import streamlit as st
+
+from mbcore import ui
+from mbcore.views import figures
+
+TEXT = """
+**The idea.** One network, two inputs, two outputs. The first input is x, the
+second is x², each with its own stack of Dense layers. The stacks are merged,
+and two heads come out of the merge: one should learn sin(2πx), the other exp(x).
+Each output has its own loss (mean squared error), and training minimises the
+**weighted sum** of the two: total = w₁ · loss(sin) + w₂ · loss(exp).
+
+**What to try.** Train with the defaults (six layers of ten per branch, weights
+1 and 1; the tutorial trains 300 epochs and ends near a loss of 0.002). Then
+move one loss weight: weight the sine ten times more, or set the exponential's
+weight to 0 and watch that output stop learning. Switch on *Feed x to both
+branches* to see whether the extra x² input helps at all.
+
+**What to look for.** The per-output curves and the weighted total: the total
+is what the optimiser sees, so a large weight makes its output dominate. The
+fit plots draw each prediction on the validation points against the exact curve.
+"""
+
+exp, aside = ui.lesson_page("multi_io", TEXT)
+settings = exp.settings
+ui.api_change("imports and metrics", (
+    "from keras.layers.merge import concatenate\n"
+    "model.compile(optimizer='rmsprop', loss=['mse', 'mse'],\n"
+    "              loss_weights=[1, 1], metrics='mse')"), (
+    "from keras import layers            # keras.layers.merge is gone\n"
+    "model.compile(optimizer='rmsprop',\n"
+    "              loss={'sin_output': 'mse', 'exp_output': 'mse'},\n"
+    "              loss_weights={'sin_output': 1.0, 'exp_output': 1.0},\n"
+    "              metrics={'sin_output': ['mse'], 'exp_output': ['mse']})"),
+    note="Keras 3 has no `keras.layers.merge` module (the merge layers live in "
+         "`keras.layers`), and refuses a bare string for `metrics` "
+         "(`ValueError: Expected metrics argument to be a list, tuple, or dict`). "
+         "Naming outputs in dicts keeps losses, weights and metrics unambiguous.")
+
+
+def fits(run) -> None:
+    """Prediction against the exact curve on the validation points, one plot per output.
+
+    Drawn inside the live training view, so it follows the training when the
+    worker sends predictions along with its progress."""
+    data = ui.dataset(run.settings)
+    x = data.info["x_val"]
+    cols = st.columns(2)
+    for col, (name, label, exact) in zip(cols, (
+            ("sin_output", "sin(2πx)", np.sin(2 * np.pi * x)), ("exp_output", "exp(x)", np.exp(x)))):
+        pred = run.predictions.get(name)
+        if pred is not None:
+            with col:
+                ui.chart(figures.fit(x, exact, {"prediction": pred}, f"{label} on validation points",
+                                     label), key=f"fit_{name}")
+
+
+run = ui.train_panel(exp, live=fits)
+if run is not None:
+    ui.final_metrics(run)
