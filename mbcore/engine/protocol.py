@@ -83,6 +83,18 @@ class Event:
     cached: bool = False              # finished at once from a stored result
     pid: int = 0                      # started events: the worker process
 
+    # -- JSON, for engines whose events cross machines (predictions as lists) ----
+    def to_json(self) -> str:
+        return json.dumps(_jsonable(dataclasses.asdict(self)))
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> "Event":
+        values = json.loads(text)
+        values["type"] = EventType(values["type"])
+        values["status"] = Status(values["status"]) if values.get("status") else None
+        values["rows"] = tuple(values.get("rows") or ())
+        return cls(**values)
+
 
 @dataclass
 class Result:

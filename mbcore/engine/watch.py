@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mbcore.engine.protocol import FINISHED, EventType, Result, Status, TrainJob, is_val
-from mbcore.engine.runner import shared_runner
+from mbcore.engine.engine import shared_engine
 from mbcore.lessons import Experiment
 from mbcore.settings import Settings
 
@@ -58,7 +58,7 @@ class Watch:
         # of its watchers, and keeps it alive by polling.
         self.watcher = uuid.uuid4().hex
         job = TrainJob(exp.settings, epochs, resume, runs_alone=exp.lesson.runs_alone)
-        self.id = shared_runner().start(job, watcher=self.watcher, owner=owner, share=True)
+        self.id = shared_engine().start(job, watcher=self.watcher, owner=owner, share=True)
         self.seen = 0
         self.status = Status.QUEUED
         self.message = ""
@@ -84,7 +84,7 @@ class Watch:
         """Read the events that arrived since the last call."""
         if self.finished:
             return self
-        runner = shared_runner()
+        runner = shared_engine()
         try:
             events = runner.events(self.id, self.seen, watcher=self.watcher)
         except KeyError:           # the runner was restarted: the job is gone
@@ -112,7 +112,7 @@ class Watch:
         in which case only this page lets go of it."""
         if self.finished:
             return
-        runner = shared_runner()
+        runner = shared_engine()
         if runner.release(self.id, self.watcher):
             return                 # the stop arrives as the job's last event
         try:
@@ -144,7 +144,7 @@ class Watch:
     def position(self) -> int:
         """Place in the queue while waiting for a worker (1 = next), else 0."""
         try:
-            return shared_runner().position(self.id) if self.status == Status.QUEUED else 0
+            return shared_engine().position(self.id) if self.status == Status.QUEUED else 0
         except KeyError:
             return 0
 
@@ -178,7 +178,7 @@ class Watch:
 
 def _result(job_id: str) -> Result | None:
     try:
-        return shared_runner().result(job_id)
+        return shared_engine().result(job_id)
     except KeyError:
         return None
 

@@ -1,0 +1,121 @@
+"""The Celery app of the cluster engine, and its one task: train a job kept in Redis.
+
+`python -m mbcore worker` (or `celery -A mbcore.engine.celery_app worker`) runs
+it. The worker's main process never loads TensorFlow: each pool process imports
+it with its first task, after the fork. One training per pool process
+(prefetch 1, acks late), and a process is replaced after MBCORE_JOBS_PER_WORKER
+tasks or MBCORE_WORKER_MAX_MB of memory, which hands TensorFlow's leaks back.
+
+Messages are JSON and carry only the job id: the settings (as text pairs), the
+resume state and the result live in Redis in safe formats, so nothing a worker
+or replica reads is ever unpickled.
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+
+from celery import Celery
+
+from mbcore.engine.protocol import Event, EventType, Status, TrainJob
+from mbcore.engine.redis_state import JobState
+from mbcore.engine.worker import StopSignal
+from mbcore.lessons import get_lesson
+from mbcore.settings import from_strings
+
+DEFAULT_REDIS_URL = "redis://localhost:6379/0"
+CLASS_QUEUE, PRESENTER_QUEUE = "mbcore", "mbcore-presenter"
+POLL_SECONDS = 0.5       # how often a training looks for Stop and says it is alive
+
+
+def redis_url() -> str:
+    return os.environ.get("MBCORE_REDIS_URL", DEFAULT_REDIS_URL)
+
+
+app = Celery("mbcore", broker=redis_url())
+app.conf.update(
+    task_serializer="json", accept_content=["json"], result_serializer="json",
+    task_ignore_result=True,
+    task_acks_late=True, worker_prefetch_multiplier=1,
+    worker_max_tasks_per_child=int(os.environ.get("MBCORE_JOBS_PER_WORKER", 20)),
+    worker_max_memory_per_child=int(float(os.environ.get("MBCORE_WORKER_MAX_MB", 2000)) * 1024),
+    task_default_queue=CLASS_QUEUE,
+    # a worker listening on both queues empties the presenter's first
+    broker_transport_options={"queue_order_strategy": "priority"},
+    broker_connection_retry_on_startup=True,
+    worker_hijack_root_logger=False,
+)
+
+_worker_state: dict = {}     # per pool process: the trainer cache, across tasks
+
+
+def settings_of(info: dict):
+    """The job's Settings from its text pairs, read through the lesson's own fields."""
+    lesson = get_lesson(info["lesson"])
+    return from_strings(lesson.settings_cls, json.loads(info["settings"]))
+
+
+class _Watchdog(threading.Thread):
+    """While a training runs: keeps its heartbeat, sets `stop` when Stop is pressed
+    or when everyone who watched it has stopped polling (closed tabs)."""
+
+    def __init__(self, state: JobState, job_id: str, stop: StopSignal, abandon_after: float):
+        super().__init__(daemon=True, name="mbcore-celery-watchdog")
+        self.state, self.job_id, self.stop = state, job_id, stop
+        self.abandon_after, self.done = abandon_after, threading.Event()
+
+    def run(self):
+        r, k = self.state.r, self.state.k
+        while not self.done.wait(POLL_SECONDS):
+            try:
+                self.state.beat(self.job_id)
+                if r.exists(k("stop", self.job_id)):
+                    self.stop.set()
+                elif r.hget(k("job", self.job_id), "watched") == b"1" and not \
+                        self.state.watchers(self.job_id, fresh_for=self.abandon_after):
+                    self.stop.set()
+            except Exception:     # Redis away for a moment: try again at the next poll
+                pass
+
+
+@app.task(name="mbcore.train")
+def train(job_id: str, queue: str = CLASS_QUEUE) -> str:
+    """Run one job: claim it, stream its Events to Redis, store its Result."""
+    state = JobState(redis_url())
+    if not state.claim(job_id, queue):
+        return "skipped"              # cancelled while queued, or already taken
+    stop = StopSignal()
+    info = state.info(job_id)
+    watchdog = _Watchdog(state, job_id, stop, float(info.get("abandon_after", 20)))
+    watchdog.start()
+    try:
+        state.push(job_id, Event(EventType.STARTED, pid=os.getpid()))
+        resume = state.r.get(state.k("resume", job_id))
+        job = TrainJob(settings_of(info), int(info["epochs"]) if info.get("epochs") else None,
+                       resume or None, runs_alone=info.get("alone") == "1")
+        # TensorFlow loads here, in the pool process, never in the worker's main process
+        from mbcore.training.job import run_train_job
+        result = run_train_job(job, lambda ev: state.push(job_id, ev), stop, _worker_state)
+        final = Event(EventType.FINISHED, status=result.status, message=result.message)
+    except Exception as err:      # the job failed; the worker carries on
+        result = None
+        final = Event(EventType.FINISHED, status=Status.FAILED,
+                      message=f"{type(err).__name__}: {err}")
+    finally:
+        watchdog.done.set()
+    state.finish(job_id, final, result)
+    return str(final.status)
+
+
+def wait_for_redis(url: str, timeout: float) -> bool:
+    """Whether Redis answers at `url` within `timeout` seconds."""
+    end = time.monotonic() + timeout
+    while True:
+        try:
+            return bool(JobState(url, timeout=1.0).r.ping())
+        except Exception:
+            if time.monotonic() > end:
+                return False
+            time.sleep(0.2)

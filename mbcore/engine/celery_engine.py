@@ -1,0 +1,126 @@
+"""The cluster engine: trainings on Celery workers, jobs and progress in Redis.
+
+What a replica does here is the local JobRunner's contract (engine.Engine),
+but everything it knows lives in Redis (redis_state.py), so a session on any
+replica can join, watch, stop or pick up the result of a training started on
+another one. The Celery message only names the job; a worker's task
+(celery_app.train) reads the rest from Redis.
+"""
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections import OrderedDict
+
+from mbcore.engine.celery_app import CLASS_QUEUE, PRESENTER_QUEUE, app
+from mbcore.engine.protocol import FINISHED, Event, EventType, Result, Status, TrainJob
+from mbcore.engine.redis_state import PREFIX, JobState, job_hash
+from mbcore.settings import to_strings
+
+
+class CeleryEngine:
+    """Start, watch, stop and read trainings that run on the cluster's workers."""
+
+    name = "celery"
+
+    def __init__(self, url: str, abandon_after: float = 20.0, keep_results: int = 32):
+        self.url, self.abandon_after = url, abandon_after
+        self.state = JobState(url)
+        self.state.r.ping()                   # unreachable: the caller falls back
+        app.conf.broker_url = url
+        self._results: OrderedDict[str, Result] = OrderedDict()  # finished ones read lately
+        self._keep = keep_results
+
+    # ---------------------------------------------------------- the contract ---
+    def start(self, job: TrainJob, watcher: str | None = None, owner: str = "",
+              share: bool = False, presenter: bool = False) -> str:
+        """Queue a job on the cluster, or join an identical one (share=True)."""
+        queue = PRESENTER_QUEUE if presenter else CLASS_QUEUE
+        fields = {"status": str(Status.QUEUED), "owner": owner or watcher or "",
+                  "lesson": type(job.settings).lesson_id, "queue": queue,
+                  "settings": json.dumps(to_strings(job.settings, everything=True)),
+                  "epochs": "" if job.epochs is None else str(job.epochs),
+                  "alone": "1" if job.runs_alone else "0",
+                  "abandon_after": str(self.abandon_after), "created": str(time.time())}
+        new_id = uuid.uuid4().hex[:12]
+        if job.resume:       # before the job exists, so that a worker always finds it
+            self.state.r.set(self.state.k("resume", new_id), job.resume, ex=24 * 3600)
+        job_id, created = self.state.create(new_id, job_hash(job.settings, job.epochs,
+                                                               job.resume), fields, queue, share)
+        if watcher is not None:
+            self.state.seen(job_id, watcher)
+        if created:
+            app.send_task("mbcore.train", args=[job_id, queue], queue=queue)
+        elif job.resume:
+            self.state.r.delete(self.state.k("resume", new_id))
+        return job_id
+
+    def events(self, job_id: str, since: int = 0, watcher: str | None = None) -> list[Event]:
+        self.state.status(job_id)            # KeyError if unknown; notices a lost worker
+        if watcher is not None:
+            self.state.seen(job_id, watcher)
+        return self.state.events(job_id, since)
+
+    def release(self, job_id: str, watcher: str) -> bool:
+        """This watcher is done; the job is cancelled when nobody else watches it."""
+        try:
+            status = self.state.status(job_id)
+        except KeyError:
+            return False
+        self.state.r.hdel(self.state.k("watch", job_id), watcher)
+        if status in FINISHED or self.state.watchers(job_id, self.abandon_after):
+            return False
+        self.cancel(job_id)
+        return True
+
+    def watchers(self, job_id: str) -> int:
+        self.state.info(job_id)
+        return len(self.state.watchers(job_id, self.abandon_after))
+
+    def position(self, job_id: str) -> int:
+        """1 for the next job its queue starts, 2 for the one after...; 0 if not waiting."""
+        queue = self.state.info(job_id).get("queue", CLASS_QUEUE)
+        rank = self.state.r.zrank(f"{PREFIX}queued:{queue}", job_id)
+        return 0 if rank is None else rank + 1
+
+    def status(self, job_id: str) -> Status:
+        return self.state.status(job_id)
+
+    def result(self, job_id: str) -> Result | None:
+        if job_id in self._results:
+            self._results.move_to_end(job_id)
+            return self._results[job_id]
+        if self.state.status(job_id) not in FINISHED:
+            return None
+        result = self.state.result(job_id)
+        if result is not None:
+            self._results[job_id] = result
+            while len(self._results) > self._keep:
+                self._results.popitem(last=False)
+        return result
+
+    def cancel(self, job_id: str) -> None:
+        """A queued job never starts; a running one stops at its next report."""
+        status = self.state.status(job_id)
+        if status == Status.QUEUED and self.state.finish(job_id, Event(
+                EventType.FINISHED, status=Status.CANCELLED, message="cancelled before it started")):
+            return
+        self.state.r.hset(self.state.k("job", job_id), "cancelling", "1")
+        self.state.r.set(self.state.k("stop", job_id), "1", ex=24 * 3600)
+
+    def wait(self, job_id: str, timeout: float | None = None) -> Result | None:
+        end = None if timeout is None else time.monotonic() + timeout
+        while self.status(job_id) not in FINISHED:
+            if end is not None and time.monotonic() > end:
+                return None
+            time.sleep(0.1)
+        return self.result(job_id)
+
+    @property
+    def stats(self) -> dict:
+        return {"trainings_run": int(self.state.r.get(f"{PREFIX}trainings_run") or 0)}
+
+    def shutdown(self, timeout: float = 5.0) -> None:
+        """The cluster's jobs outlive a replica; only the connections are closed."""
+        self.state.r.close()
