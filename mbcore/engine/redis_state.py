@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 
 import redis
@@ -22,7 +23,8 @@ from mbcore.engine.protocol import FINISHED, NOT_SHAREABLE, Event, EventType, Re
 from mbcore.settings import to_strings
 
 PREFIX = "mbcore:"
-BEAT_SECONDS = 15          # a running job whose worker has not said so for this long is lost
+# a running job whose worker has not said it is alive for this long is lost
+BEAT_SECONDS = int(os.environ.get("MBCORE_BEAT_SECONDS", 15))
 KEEP_SECONDS = 24 * 3600   # how long a finished job (and its result) is kept for sharing
 LOST = "the worker running this training was lost (it died or was killed); train again"
 

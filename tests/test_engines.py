@@ -1,0 +1,182 @@
+"""The engine contract, run against both engines: the local pool and the cluster
+(Celery workers and a Redis this module starts on a free port, each in its own
+process group). Then what only a cluster can get wrong: two replicas asking at
+once, a worker killed mid-training, Redis not there at all.
+"""
+import os
+import shutil
+import signal
+import threading
+
+import pytest
+
+from cluster_services import (NO_REDIS, free_port, redis_server, start_redis, start_worker,
+                              stop, wait_for)
+from mbcore.engine import engine as engine_module
+from mbcore.engine import runner as runner_module
+from mbcore.engine.celery_engine import CeleryEngine
+from mbcore.engine.engine import Engine, make_engine
+from mbcore.engine.protocol import FINISHED, EventType, Status, TrainJob
+from mbcore.engine.redis_state import LOST
+from mbcore.engine.runner import JobRunner
+from mbcore.lessons import get_lesson
+
+WORKERS = 2          # cluster workers, one training each
+TINY = dict(n_train=100, n_val=40, left_depth=1, right_depth=1)
+
+
+def tiny(**changes):
+    return get_lesson("multi_io").settings_cls(**{**TINY, **changes})
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """(Redis URL, worker processes) of a throw-away cluster."""
+    if redis_server() is None:
+        if os.environ.get("CI"):
+            pytest.fail(NO_REDIS)
+        pytest.skip(f"CLUSTER TESTS SKIPPED: {NO_REDIS}")
+    folder = tmp_path_factory.mktemp("cluster")
+    redis_proc, url = start_redis(folder)
+    os.environ["MBCORE_BEAT_SECONDS"] = "5"       # the workers' heartbeat: a lost one shows soon
+    workers = [start_worker(url, folder, f"w{i}") for i in range(WORKERS)]
+    os.environ.pop("MBCORE_BEAT_SECONDS")
+    try:
+        yield url, workers
+    finally:
+        for w in workers:
+            stop(w)
+        stop(redis_proc)
+        for log in folder.glob("w*.log"):        # kept for a failing run's reader
+            shutil.copy(log, folder / f"{log.stem}.kept")
+
+
+@pytest.fixture(scope="module", params=["local", "celery"])
+def engine(request):
+    if request.param == "local":
+        e = JobRunner(workers=1, jobs_per_worker=10)
+        e.slots = 1
+    else:
+        url, _ = request.getfixturevalue("cluster")
+        e = CeleryEngine(url)
+        e.slots = WORKERS
+    yield e
+    e.shutdown()
+
+
+def progressed(engine, job, epochs=1):
+    return wait_for(lambda: any(e.type == EventType.PROGRESS and e.epoch >= epochs
+                                for e in engine.events(job)), 180)
+
+
+def test_both_engines_keep_one_contract(engine):
+    assert isinstance(engine, Engine)
+
+
+def test_a_job_streams_progress_and_ends_with_a_result(engine):
+    job = engine.start(TrainJob(tiny(), epochs=3))
+    result = engine.wait(job, timeout=240)
+    assert result is not None and result.status == Status.DONE, engine.events(job)
+    events = engine.events(job)
+    kinds = [e.type for e in events]
+    assert kinds[:2] == [EventType.QUEUED, EventType.STARTED] and kinds[-1] == EventType.FINISHED
+    assert sum(len(e.rows) for e in events if e.type == EventType.PROGRESS) == 3
+    assert engine.events(job, since=len(events) - 1) == events[-1:]
+    assert len(result.history["sin_output_loss"]) == 3
+    assert set(result.predictions) == {"sin_output", "exp_output"}
+    assert isinstance(result.keras, bytes) and isinstance(result.state, bytes)
+
+
+def test_stop_keeps_what_was_learned_and_the_job_resumes(engine):
+    settings = tiny(seed=7)
+    job = engine.start(TrainJob(settings, epochs=1000))
+    assert progressed(engine, job)
+    engine.cancel(job)
+    stopped = engine.wait(job, timeout=60)
+    assert stopped.status == Status.STOPPED
+    done = stopped.epoch
+    assert 1 <= done < 1000 and len(stopped.history["loss"]) == done
+    more = engine.start(TrainJob(settings, epochs=done + 2, resume=stopped.state))
+    resumed = engine.wait(more, timeout=240)
+    assert resumed.status == Status.DONE and resumed.epoch == done + 2
+    assert resumed.history["loss"][:done] == stopped.history["loss"]
+
+
+def test_identical_requests_share_one_training_and_its_result(engine):
+    job = TrainJob(tiny(seed=11), epochs=2)
+    first = engine.start(job, watcher="a", share=True)
+    assert engine.start(job, watcher="b", share=True) == first
+    assert engine.wait(first, timeout=240).status == Status.DONE
+    later = engine.start(job, watcher="c", share=True)
+    assert later == first and engine.status(later) == Status.DONE
+    assert [e.type for e in engine.events(later)].count(EventType.STARTED) == 1
+    different = engine.start(TrainJob(tiny(seed=12), epochs=2), share=True)
+    assert different != first
+    engine.cancel(different)
+
+
+def test_queue_position_release_and_cancel_of_a_waiting_job(engine):
+    long = [engine.start(TrainJob(tiny(seed=20 + i), epochs=1000), watcher="w1", share=True)
+            for i in range(engine.slots)]
+    for job in long:
+        assert engine.start(TrainJob(tiny(seed=20 + long.index(job)), epochs=1000),
+                            watcher="w2", share=True) == job
+        assert progressed(engine, job)
+    waiting = engine.start(TrainJob(tiny(seed=30), epochs=2), watcher="w3")
+    assert engine.position(waiting) == 1 and engine.status(waiting) == Status.QUEUED
+    engine.cancel(waiting)
+    assert engine.status(waiting) == Status.CANCELLED and engine.position(waiting) == 0
+    for job in long:
+        assert engine.release(job, "w1") is False and engine.watchers(job) == 1
+        assert engine.release(job, "w2") is True
+    assert all(engine.wait(job, timeout=60).status == Status.STOPPED for job in long)
+
+
+# ------------------------------------------------------------ cluster only ---
+def test_two_replicas_asking_at_once_start_one_training(cluster):
+    url, _ = cluster
+    replicas = [CeleryEngine(url), CeleryEngine(url)]
+    before = replicas[0].stats["trainings_run"]
+    job, ids, barrier = TrainJob(tiny(seed=41), epochs=2), [], threading.Barrier(8)
+
+    def ask(i):
+        barrier.wait()
+        ids.append(replicas[i % 2].start(job, watcher=f"s{i}", share=True))
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(ids)) == 1
+    assert replicas[1].wait(ids[0], timeout=240).status == Status.DONE
+    # the other replica sees the same curve, row for row
+    rows = [[r for e in rep.events(ids[0]) for r in e.rows] for rep in replicas]
+    assert rows[0] == rows[1] and len(rows[0]) == 2
+    assert replicas[0].stats["trainings_run"] == before + 1
+
+
+def test_a_worker_killed_mid_training_loses_that_job_only(cluster):
+    url, _ = cluster
+    engine = CeleryEngine(url)
+    job = engine.start(TrainJob(tiny(seed=51), epochs=1000))
+    assert progressed(engine, job)
+    pid = next(e.pid for e in engine.events(job) if e.type == EventType.STARTED)
+    os.kill(pid, signal.SIGKILL)
+    assert wait_for(lambda: engine.status(job) in FINISHED, 60)
+    assert engine.status(job) == Status.FAILED
+    assert engine.events(job)[-1].message == LOST
+    after = engine.start(TrainJob(tiny(seed=52), epochs=2))
+    assert engine.wait(after, timeout=240).status == Status.DONE
+
+
+def test_redis_down_at_start_falls_back_to_the_local_engine(monkeypatch):
+    local = object()
+    monkeypatch.setattr(runner_module, "_shared", local)
+    chosen, notice = make_engine({"MBCORE_ENGINE": "celery",
+                                  "MBCORE_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"})
+    assert chosen is local and "cluster is unavailable" in notice
+    assert make_engine({}) == (local, "")
+    assert make_engine({"MBCORE_ENGINE": "spark"})[0] is local
+    monkeypatch.setattr(engine_module, "_shared", None)
+    monkeypatch.setenv("MBCORE_ENGINE", "local")
+    assert engine_module.shared_engine() is local
