@@ -4,14 +4,13 @@ process group). Then what only a cluster can get wrong: two replicas asking at
 once, a worker killed mid-training, Redis not there at all.
 """
 import os
-import shutil
 import signal
 import threading
 
 import pytest
 
-from cluster_services import (NO_REDIS, free_port, redis_server, start_redis, start_worker,
-                              stop, wait_for)
+from mbcore.engine.services import (NO_REDIS, free_port, redis_server, start_redis,
+                                    start_worker, stop, wait_for)
 from mbcore.engine import engine as engine_module
 from mbcore.engine import runner as runner_module
 from mbcore.engine.celery_engine import CeleryEngine
@@ -47,8 +46,6 @@ def cluster(tmp_path_factory):
         for w in workers:
             stop(w)
         stop(redis_proc)
-        for log in folder.glob("w*.log"):        # kept for a failing run's reader
-            shutil.copy(log, folder / f"{log.stem}.kept")
 
 
 @pytest.fixture(scope="module", params=["local", "celery"])
@@ -177,6 +174,9 @@ def test_redis_down_at_start_falls_back_to_the_local_engine(monkeypatch):
     assert chosen is local and "cluster is unavailable" in notice
     assert make_engine({}) == (local, "")
     assert make_engine({"MBCORE_ENGINE": "spark"})[0] is local
-    monkeypatch.setattr(engine_module, "_shared", None)
+    monkeypatch.setattr(engine_module, "_chosen", None)
     monkeypatch.setenv("MBCORE_ENGINE", "local")
     assert engine_module.shared_engine() is local
+    replaced = object()
+    monkeypatch.setattr(runner_module, "_shared", replaced)   # a test's fresh runner
+    assert engine_module.shared_engine() is replaced

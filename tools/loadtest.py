@@ -51,17 +51,34 @@ def own_peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-class Sampler(threading.Thread):
-    """Peak resident memory of this process (the 'server') plus its workers."""
+def _descendants(groups) -> list[int]:
+    import psutil
+    pids = []
+    for g in groups:
+        try:
+            pids += [c.pid for c in psutil.Process(g.pid).children(recursive=True)]
+        except psutil.Error:
+            pass
+    return pids
 
-    def __init__(self):
+
+class Sampler(threading.Thread):
+    """Peak resident memory of this process (the 'server'), of its workers (the
+    local pool's, or the Celery workers' processes), and of both at once."""
+
+    def __init__(self, engine, groups=()):
         super().__init__(daemon=True)
-        self.peak, self.running = 0.0, True
+        self.engine, self.groups = engine, groups
+        self.peak = {"all": 0.0, "server": 0.0, "workers": 0.0}
+        self.running = True
 
     def run(self):
-        from mbcore.engine.runner import shared_runner
         while self.running:
-            self.peak = max(self.peak, _rss_mb([os.getpid(), *shared_runner().worker_pids()]))
+            pids = (self.engine.worker_pids() if hasattr(self.engine, "worker_pids")
+                    else _descendants(self.groups))
+            now = {"server": _rss_mb([os.getpid()]), "workers": _rss_mb(pids)}
+            now["all"] = now["server"] + now["workers"]
+            self.peak = {k: max(v, now[k]) for k, v in self.peak.items()}
             time.sleep(0.2)
 
 
@@ -106,16 +123,36 @@ def _guarded(records, student, action) -> bool:
         return True
 
 
-def run(sessions: int, distinct: int, timeout: float = 600.0) -> dict:
+def start_engine(engine: str, workers: int | None):
+    """The engine the page sessions will use; for celery, a Redis and `workers`
+    Celery workers of this machine in their own process groups."""
+    from mbcore.engine import services
+    groups = []
+    os.environ["MBCORE_ENGINE"] = engine
+    if engine == "celery":
+        import tempfile
+        folder = Path(tempfile.mkdtemp(prefix="mbcore-loadtest-"))
+        redis_proc, url = services.start_redis(folder)
+        groups = [redis_proc] + [services.start_worker(url, folder, f"w{i}")
+                                 for i in range(workers or 1)]
+        os.environ["MBCORE_REDIS_URL"] = url
+    elif workers:
+        os.environ["MBCORE_WORKERS"] = str(workers)
+    from mbcore.engine.engine import shared_engine
+    return shared_engine(), groups
+
+
+def run(sessions: int, distinct: int, timeout: float = 600.0, engine: str = "local",
+        workers: int | None = None) -> dict:
     """All sessions press Train together, then every page is polled in turn.
 
     AppTest is not thread-safe, so the page scripts run one after the other in
     this thread (a server runs them in parallel threads); the trainings they
     start do run concurrently, in the one shared pool, which is what is measured.
     """
-    from mbcore.engine.runner import shared_runner
-    runner = shared_runner()
-    sampler = Sampler()
+    from mbcore.engine import services
+    runner, groups = start_engine(engine, workers)
+    sampler = Sampler(runner, groups[1:])
     sampler.start()
     began = time.monotonic()
     errors: dict = {}
@@ -139,15 +176,20 @@ def run(sessions: int, distinct: int, timeout: float = 600.0) -> dict:
         "sessions": sessions, "distinct": distinct,
         "finished": len(waits), "errors": len(errors),
         "error_messages": sorted(set(errors.values())),
+        "engine": engine, "workers": workers or len(runner.worker_pids()),
         "trainings_run": runner.stats["trainings_run"],
-        "max_running_at_once": runner.stats["max_running"],
-        "workers": len(runner.worker_pids()),
+        "max_running_at_once": runner.stats.get("max_running"),
         "max_wait_s": waits[-1] if waits else None,
         "median_wait_s": waits[len(waits) // 2] if waits else None,
-        "peak_rss_mb": round(sampler.peak, 1),
+        "peak_rss_mb": round(sampler.peak["all"], 1),
+        "peak_rss_mb_server": round(sampler.peak["server"], 1),
+        "peak_rss_mb_workers": round(sampler.peak["workers"], 1),
         "total_s": round(time.monotonic() - began, 1),
     }
+    report["throughput_per_min"] = round(60 * len(waits) / report["total_s"], 1)
     runner.shutdown()
+    for g in groups:
+        services.stop(g)
     return report
 
 
@@ -155,12 +197,18 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mbcore loadtest", description=__doc__)
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--distinct", type=int, default=1)
+    parser.add_argument("--engine", choices=("local", "celery"), default="local",
+                        help="celery: start a Redis and --workers Celery workers on this machine")
+    parser.add_argument("--workers", type=int, help="trainings at once (default: local pool's)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    if args.workers is not None and args.workers < 1:
+        print("error: --workers must be at least 1", file=sys.stderr)
+        return 2
     if args.sessions < 1 or not 1 <= args.distinct <= args.sessions:
         print("error: need --sessions >= 1 and 1 <= --distinct <= --sessions", file=sys.stderr)
         return 2
-    report = run(args.sessions, args.distinct)
+    report = run(args.sessions, args.distinct, engine=args.engine, workers=args.workers)
     if args.json:
         print(json.dumps(report, indent=2))
     else:

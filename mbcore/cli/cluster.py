@@ -8,18 +8,15 @@ Redis comes from MBCORE_REDIS_URL (or --redis).
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from mbcore.cli.common import command
-from mbcore.engine.celery_app import (CLASS_QUEUE, PRESENTER_QUEUE, app, redis_url,
-                                      wait_for_redis)
-
-ROOT = Path(__file__).resolve().parents[2]     # where app.py is
+from mbcore.engine import services
+from mbcore.engine.celery_app import CLASS_QUEUE, PRESENTER_QUEUE, app, redis_url
 
 
 def worker_setup(p):
@@ -35,7 +32,7 @@ def run_worker(args) -> int:
     if args.concurrency < 1:
         print("error: --concurrency must be at least 1", file=sys.stderr)
         return 2
-    if not wait_for_redis(url, timeout=5.0):
+    if not services.wait_for_redis(url, timeout=5.0):
         print(f"error: Redis at {url} does not answer; start it first "
               "(see the README's 'Run a cluster')", file=sys.stderr)
         return 2
@@ -68,51 +65,43 @@ def _interrupt(signum, frame):
 
 
 def run_cluster(args) -> int:
-    """Redis (unless one answers already), the workers and the replicas, until Ctrl-C."""
+    """Redis (unless one answers already), the workers and the replicas, until
+    Ctrl-C or SIGTERM. Each runs in its own process group under a watchdog, so
+    even a killed `cluster` leaves nothing behind."""
     if min(args.workers, args.replicas) < 1:
         print("error: --workers and --replicas must be at least 1", file=sys.stderr)
         return 2
     url = f"redis://127.0.0.1:{args.redis_port}/0"
-    children: list[subprocess.Popen] = []
-    if not wait_for_redis(url, timeout=0.5):
-        server = shutil.which("redis-server")
-        if server is None:
-            print("error: redis-server is not installed (Debian: apt-get install redis-server)",
-                  file=sys.stderr)
-            return 2
-        children.append(subprocess.Popen([server, "--port", str(args.redis_port), "--bind",
-                                          "127.0.0.1", "--save", "", "--appendonly", "no"]))
-        if not wait_for_redis(url, timeout=10):
-            print(f"error: redis-server did not answer on port {args.redis_port}", file=sys.stderr)
-            children[0].terminate()
-            return 2
-    env = {**os.environ, "MBCORE_ENGINE": "celery", "MBCORE_REDIS_URL": url}
-    signal.signal(signal.SIGTERM, _interrupt)      # `kill` stops the children too
+    folder = Path(tempfile.mkdtemp(prefix="mbcore-cluster-"))
+    groups = []
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
-        for i in range(args.workers):
-            children.append(subprocess.Popen([sys.executable, "-m", "mbcore", "worker",
-                                              "--name", f"worker{i + 1}@%h"], env=env))
-        for i in range(args.replicas):
-            children.append(subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-                 "--server.port", str(args.port + i)], env=env, cwd=ROOT))
+        if not services.wait_for_redis(url, timeout=0.5):
+            if services.redis_server() is None:
+                print("error: redis-server is not installed (Debian: apt-get install "
+                      "redis-server)", file=sys.stderr)
+                return 2
+            redis_proc, url = services.start_redis(folder, args.redis_port)
+            groups.append(redis_proc)
+        groups += [services.start_worker(url, folder, f"worker{i + 1}")
+                   for i in range(args.workers)]
+        groups += [services.start_replica(url, folder, args.port + i)
+                   for i in range(args.replicas)]
         ports = ", ".join(str(args.port + i) for i in range(args.replicas))
-        print(f"cluster: Redis at {url}, {args.workers} worker(s), replicas on ports {ports}; "
-              "Ctrl-C stops them all", flush=True)
-        while all(c.poll() is None for c in children):
+        print(f"cluster: Redis at {url}, {args.workers} worker(s), replicas on ports {ports} "
+              f"(logs in {folder}); Ctrl-C stops them all", flush=True)
+        while all(g.poll() is None for g in groups):
             time.sleep(1.0)
-        print("cluster: a process ended; stopping the rest", file=sys.stderr)
+        print(f"cluster: a process ended (see {folder}); stopping the rest", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
-        pass
+        return 0
+    except RuntimeError as err:           # redis-server would not start
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     finally:
-        for c in reversed(children):
-            c.terminate()
-        for c in reversed(children):
-            try:
-                c.wait(15)
-            except subprocess.TimeoutExpired:
-                c.kill()
-    return 0
+        for g in reversed(groups):
+            services.stop(g)
 
 
 command("cluster", "try a cluster on this machine: Redis, Celery workers and Streamlit "

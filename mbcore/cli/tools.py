@@ -14,7 +14,7 @@ TOOLS = Path(__file__).resolve().parents[2] / "tools"
 
 def run_tool(script: str, options: tuple, flags: tuple = ()):
     def run(args):
-        argv = [f"--{o}={getattr(args, o)}" for o in options]
+        argv = [f"--{o}={getattr(args, o)}" for o in options if getattr(args, o) is not None]
         argv += [f"--{f}" for f in (*flags, "json") if getattr(args, f)]
         return subprocess.call([sys.executable, str(TOOLS / script), *argv])
     return run
@@ -31,9 +31,16 @@ def tool_options(flags: dict | None = None, **ints):
     return setup
 
 
+def loadtest_options(p):
+    tool_options(sessions=20, distinct=1)(p)
+    p.add_argument("--engine", choices=("local", "celery"), default="local",
+                   help="celery: a Redis and --workers Celery workers started on this machine")
+    p.add_argument("--workers", type=int, help="trainings at once (default: the local pool's)")
+
+
 command("loadtest", "K sessions of a page press Train at once (tools/loadtest.py)",
-        run_tool("loadtest.py", ("sessions", "distinct")), lesson=False,
-        setup=tool_options(sessions=20, distinct=1))
+        run_tool("loadtest.py", ("sessions", "distinct", "engine", "workers")), lesson=False,
+        setup=loadtest_options)
 command("membench", "server and worker memory over many trainings (tools/membench.py)",
         run_tool("membench.py", ("trainings",), ("biggest",)), lesson=False,
         setup=tool_options({"biggest": "train each lesson's biggest allowed settings once "

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-import time
 
 from celery import Celery
 
@@ -108,14 +107,3 @@ def train(job_id: str, queue: str = CLASS_QUEUE) -> str:
     state.finish(job_id, final, result)
     return str(final.status)
 
-
-def wait_for_redis(url: str, timeout: float) -> bool:
-    """Whether Redis answers at `url` within `timeout` seconds."""
-    end = time.monotonic() + timeout
-    while True:
-        try:
-            return bool(JobState(url, timeout=1.0).r.ping())
-        except Exception:
-            if time.monotonic() > end:
-                return False
-            time.sleep(0.2)

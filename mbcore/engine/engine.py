@@ -47,7 +47,8 @@ class Engine(Protocol):
     def shutdown(self, timeout: float = 5.0) -> None: ...
 
 
-_shared: Engine | None = None
+_shared: Engine | None = None      # the cluster engine, once chosen
+_chosen: bool | None = None
 _lock = threading.Lock()
 notice = ""        # why the configured engine is not the one running, for pages to show
 
@@ -72,11 +73,16 @@ def make_engine(env=os.environ) -> tuple[Engine, str]:
 
 
 def shared_engine() -> Engine:
-    """One engine per server process, shared by all sessions and reruns."""
-    global _shared, notice
+    """One engine per server process, shared by all sessions and reruns. The local
+    one is runner.shared_runner() itself (asked each time, so that whoever
+    replaces that runner, as tests do, replaces it here too)."""
+    global _shared, notice, _chosen
     with _lock:
-        if _shared is None:
+        if _chosen is None:
             _shared, notice = make_engine()
+            _chosen = True
             if notice:
                 print(f"mbcore: {notice}", file=sys.stderr, flush=True)
-        return _shared
+            if not isinstance(_shared, CeleryEngine):
+                _shared = None
+    return _shared if _shared is not None else shared_runner()
