@@ -94,8 +94,8 @@ def train(job_id: str, queue: str = CLASS_QUEUE) -> str:
         resume = state.r.get(state.k("resume", job_id))
         job = TrainJob(settings_of(info), int(info["epochs"]) if info.get("epochs") else None,
                        resume or None, runs_alone=info.get("alone") == "1")
-        # TensorFlow loads here, in the pool process, never in the worker's main process
-        from mbcore.training.job import run_train_job
+        # in the pool process, never in the worker's main process (before the fork):
+        from mbcore.training.job import run_train_job  # TensorFlow loads here
         result = run_train_job(job, lambda ev: state.push(job_id, ev), stop, _worker_state)
         final = Event(EventType.FINISHED, status=result.status, message=result.message)
     except Exception as err:      # the job failed; the worker carries on
