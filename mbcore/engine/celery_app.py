@@ -17,6 +17,7 @@ import os
 import threading
 
 from celery import Celery
+from celery.signals import worker_process_init
 
 from mbcore.engine.protocol import Event, EventType, Status, TrainJob
 from mbcore.engine.redis_state import JobState
@@ -48,6 +49,13 @@ app.conf.update(
 )
 
 _worker_state: dict = {}     # per pool process: the trainer cache, across tasks
+
+
+@worker_process_init.connect
+def _load_tensorflow(**_):
+    """Each pool process, right after the fork, loads TensorFlow once: then a
+    task's heartbeat never waits behind a cold import."""
+    from mbcore.training import job  # noqa: F401  (TensorFlow loads here, after the fork)
 
 
 def settings_of(info: dict):

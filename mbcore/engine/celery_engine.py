@@ -8,15 +8,31 @@ another one. The Celery message only names the job; a worker's task
 """
 from __future__ import annotations
 
+import functools
 import json
 import time
 import uuid
 from collections import OrderedDict
 
+import redis
+
 from mbcore.engine.celery_app import CLASS_QUEUE, PRESENTER_QUEUE, app
 from mbcore.engine.protocol import FINISHED, Event, EventType, Result, Status, TrainJob
 from mbcore.engine.redis_state import PREFIX, JobState, job_hash
 from mbcore.settings import to_strings
+
+
+def _redis_away_is_lost(method):
+    """Redis gone mid-session: the job reads as unknown (KeyError), which a page
+    already shows as "lost, train again", instead of a connection traceback."""
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except redis.RedisError as err:
+            raise KeyError(f"the training cluster is unreachable ({type(err).__name__})") \
+                from None
+    return call
 
 
 class CeleryEngine:
@@ -56,6 +72,7 @@ class CeleryEngine:
             self.state.r.delete(self.state.k("resume", new_id))
         return job_id
 
+    @_redis_away_is_lost
     def events(self, job_id: str, since: int = 0, watcher: str | None = None) -> list[Event]:
         self.state.status(job_id)            # KeyError if unknown; notices a lost worker
         if watcher is not None:
@@ -74,19 +91,23 @@ class CeleryEngine:
         self.cancel(job_id)
         return True
 
+    @_redis_away_is_lost
     def watchers(self, job_id: str) -> int:
         self.state.info(job_id)
         return len(self.state.watchers(job_id, self.abandon_after))
 
+    @_redis_away_is_lost
     def position(self, job_id: str) -> int:
         """1 for the next job its queue starts, 2 for the one after...; 0 if not waiting."""
         queue = self.state.info(job_id).get("queue", CLASS_QUEUE)
         rank = self.state.r.zrank(f"{PREFIX}queued:{queue}", job_id)
         return 0 if rank is None else rank + 1
 
+    @_redis_away_is_lost
     def status(self, job_id: str) -> Status:
         return self.state.status(job_id)
 
+    @_redis_away_is_lost
     def result(self, job_id: str) -> Result | None:
         if job_id in self._results:
             self._results.move_to_end(job_id)
