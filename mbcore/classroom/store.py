@@ -30,7 +30,6 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 4
 ROOM_HOURS = 4.0
 NICKNAME_MAX = 24
-ANSWER_MAX = 200
 DB_ENV = "MBCORE_ROOMS_DB"
 DEFAULT_DB = Path(__file__).resolve().parents[2] / "data" / "rooms.sqlite3"
 
@@ -101,6 +100,22 @@ def check_nickname(nickname: str) -> str:
     if len(name) > NICKNAME_MAX:
         raise RoomError(f"a nickname has at most {NICKNAME_MAX} characters")
     return name
+
+
+def check_answer(question: dict, value) -> str:
+    """A student's answer as stored text: one of a choice question's options, or a
+    finite number."""
+    if question.get("kind") == "choice":
+        if value not in question.get("options", ()):
+            raise RoomError(f"choose one of {', '.join(question.get('options', ()))}")
+        return str(value)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise RoomError("give a number") from None
+    if number != number or abs(number) == float("inf"):
+        raise RoomError("give a finite number")
+    return repr(number)
 
 
 def _digest(token: str) -> str:
@@ -200,9 +215,7 @@ class SqliteRoomStore(RoomStore):
         room = self.room(code)
         if not room.question or room.question.get("id") != question_id:
             raise RoomError("this question is closed: the lecturer has moved on")
-        value = str(value)
-        if not value or len(value) > ANSWER_MAX:
-            raise RoomError("give an answer")
+        value = check_answer(room.question, value)
         self._write("INSERT INTO answers (code, question, nickname, value, at) "
                     "VALUES (?, ?, ?, ?, ?) ON CONFLICT (code, question, nickname) "
                     "DO UPDATE SET value = excluded.value, at = excluded.at",

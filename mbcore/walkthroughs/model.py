@@ -66,17 +66,6 @@ class Question:
     measured: str = ""        # validation curve ("loss", "accuracy") revealed beside the answers
     unit: str = ""
 
-    def parse_answer(self, raw) -> str:
-        """A student's answer as stored text; a ValueError says what is wrong."""
-        if self.kind == "choice":
-            if raw not in self.options:
-                raise ValueError(f"choose one of {', '.join(self.options)}")
-            return str(raw)
-        value = float(raw)
-        if value != value or value in (float("inf"), float("-inf")):
-            raise ValueError("give a finite number")
-        return repr(value)
-
     def as_dict(self) -> dict:
         return {"id": self.id, "kind": self.kind, "text": self.text,
                 "options": list(self.options), "unit": self.unit}

@@ -1,0 +1,181 @@
+"""The class room on screen: the lecturer's room box beside a walkthrough step
+(code, join link, answers counted, Reveal) and the student's join page.
+
+The room itself lives in mbcore.classroom's store; the presenter token stays
+in the lecturer's session only, never in a URL the projector shows.
+"""
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+from mbcore.classroom import (NotPresenter, RoomError, RoomStore, SqliteRoomStore,
+                              normalise_code)
+from mbcore.classroom.store import DB_ENV
+from mbcore.ui.frame import chart
+from mbcore.ui.navigation import use_app_navigation
+from mbcore.views.class_answers import answers_figure
+
+POLL_SECONDS = 2.0
+ROOM_KEY = "_mb_room"             # (code, presenter token) of the lecturer's room
+
+
+@st.cache_resource(show_spinner=False)
+def _store(path: str) -> RoomStore:
+    return SqliteRoomStore(path or None)
+
+
+def store() -> RoomStore:
+    return _store(os.environ.get(DB_ENV, ""))
+
+
+def join_url(code: str) -> str:
+    base = (st.context.url or "").split("?")[0].rsplit("/", 1)[0]
+    return f"{base}/join?room={code}"
+
+
+# -- the lecturer's side ---------------------------------------------------------------
+
+def presenter_room(walkthrough: str) -> tuple[str, str] | None:
+    """Sidebar box: open a room, show its code, close it. Returns (code, token) or None."""
+    mine = st.session_state.get(ROOM_KEY)
+    if mine:
+        try:
+            store().room(mine[0])
+        except RoomError:
+            st.session_state.pop(ROOM_KEY, None)
+            mine = None
+            st.warning("The class room has ended (rooms expire after a few hours).")
+    if not mine:
+        if st.button("Open a class room", icon=":material/groups:", key="_mb_room_open",
+                     help="Students join with a short code and answer the step's question."):
+            st.session_state[ROOM_KEY] = store().open(walkthrough)
+            st.rerun()
+        return None
+    code, token = mine
+    st.markdown(f"Class room **`{code}`**  \nJoin at {join_url(code)}")
+    if st.button("Close the room", icon=":material/close:", key="_mb_room_close"):
+        store().close(code, token)
+        st.session_state.pop(ROOM_KEY, None)
+        st.rerun()
+    return mine
+
+
+def follow_step(room: tuple[str, str], step: int, question: dict | None) -> None:
+    """Move the room to the presenter's step, so students see its question."""
+    code, token = room
+    state = store().room(code)
+    if state.step != step or (state.question or {}).get("id") != (question or {}).get("id"):
+        store().set_step(code, token, step, question)
+
+
+def question_box(room: tuple[str, str] | None, question: dict,
+                 measured: dict[str, float]) -> None:
+    """The step's question on the projector: how many answered, then on Reveal the
+    distribution of answers beside the measured result."""
+    with st.container(border=True):
+        st.markdown(f"**Question for the class:** {question['text']}")
+        if question["kind"] == "choice":
+            st.markdown("  ·  ".join(f"**{o}**" for o in question["options"]))
+        if room is None:
+            st.caption("Open a class room (sidebar) to collect the class's answers.")
+            return
+        st.fragment(run_every=POLL_SECONDS)(_answers_live)(room, question, measured)
+
+
+def _answers_live(room, question: dict, measured: dict[str, float]) -> None:
+    code, token = room
+    try:
+        state = store().room(code)
+        answers = store().answers(code, question["id"])
+    except RoomError as err:
+        st.warning(str(err))
+        return
+    st.metric("Answered", len(answers))
+    row = st.container(horizontal=True)
+    if row.button("Reveal" if not state.revealed else "Hide the answers",
+                  icon=":material/visibility:", key=f"_mb_reveal_{question['id']}",
+                  type="primary" if not state.revealed else "secondary"):
+        try:
+            store().reveal(code, token, not state.revealed)
+        except NotPresenter as err:
+            st.error(str(err))
+        st.rerun(scope="fragment")
+    if state.revealed:
+        left, right = st.columns([3, 2])
+        with left:
+            chart(answers_figure(question, list(answers.values()), measured),
+                  key=f"_mb_answers_{question['id']}")
+        with right:
+            if measured:
+                for name, value in measured.items():
+                    st.metric(f"Measured: {name}", f"{value:.4g}")
+            else:
+                st.caption("No measured result yet: train this step to compare.")
+
+
+# -- the student's side ----------------------------------------------------------------
+
+def join_page() -> None:
+    use_app_navigation()
+    st.set_page_config(page_title="Join the class", page_icon="🔀", layout="centered")
+    st.title("Join the class")
+    code = normalise_code(st.query_params.get("room", ""))
+    if not code:
+        typed = st.text_input("Room code (on the projector)", max_chars=8, key="_mb_join_code")
+        if st.button("Join", type="primary", disabled=not typed):
+            st.query_params["room"] = normalise_code(typed)
+            st.rerun()
+        return
+    try:
+        store().room(code)
+    except RoomError as err:
+        st.error(str(err))
+        if st.button("Type another code", icon=":material/arrow_back:"):
+            del st.query_params["room"]
+            st.rerun()
+        return
+    st.caption(f"Room **{code}**. Nothing is kept about you except the nickname you choose.")
+    nickname = st.text_input("Your nickname", max_chars=24, key="_mb_nickname")
+    if not nickname.strip():
+        st.info("Choose a nickname to answer.")
+        return
+    st.fragment(run_every=POLL_SECONDS)(_student_question)(code, nickname)
+
+
+def _student_question(code: str, nickname: str) -> None:
+    try:
+        room = store().room(code)
+    except RoomError as err:
+        st.error(str(err))
+        return
+    question = room.question
+    if not question:
+        st.info("No question at the moment: watch the projector.")
+        return
+    st.markdown(f"**{question['text']}**")
+    qid = question["id"]
+    mine = store().answers(code, qid).get(" ".join(nickname.split()))
+    with st.form(f"_mb_answer_{qid}", border=False):
+        if question["kind"] == "choice":
+            value = st.radio("Your answer", question["options"], index=None, key=f"_mb_a_{qid}")
+        else:
+            value = st.number_input(f"Your answer ({question.get('unit') or 'a number'})",
+                                    value=None, format="%g", key=f"_mb_a_{qid}")
+        sent = st.form_submit_button("Send my answer" if mine is None else "Change my answer",
+                                     type="primary")
+    if sent:
+        if value is None:
+            st.warning("Choose an answer first.")
+        else:
+            try:
+                store().answer(code, qid, nickname, value)
+                mine = store().answers(code, qid).get(" ".join(nickname.split()))
+            except RoomError as err:
+                st.error(str(err))
+    if mine is not None:
+        st.success(f"Your answer: **{mine}**")
+    if room.revealed:
+        chart(answers_figure(question, list(store().answers(code, qid).values())),
+              key=f"_mb_student_answers_{qid}")
