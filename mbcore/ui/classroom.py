@@ -94,14 +94,13 @@ def _answers_live(room, question: dict, measured: dict[str, float]) -> None:
         return
     st.metric("Answered", len(answers))
     row = st.container(horizontal=True)
-    if row.button("Reveal" if not state.revealed else "Hide the answers",
-                  icon=":material/visibility:", key=f"_mb_reveal_{question['id']}",
-                  type="primary" if not state.revealed else "secondary"):
-        try:
-            store().reveal(code, token, not state.revealed)
-        except NotPresenter as err:
-            st.error(str(err))
-        st.rerun(scope="fragment")
+    row.button("Reveal" if not state.revealed else "Hide the answers",
+               icon=":material/visibility:", key=f"_mb_reveal_{question['id']}",
+               type="primary" if not state.revealed else "secondary",
+               on_click=_reveal, args=(code, token, not state.revealed))
+    refused = st.session_state.pop("_mb_room_refused", "")
+    if refused:
+        st.error(refused)
     if state.revealed:
         left, right = st.columns([3, 2])
         with left:
@@ -113,6 +112,13 @@ def _answers_live(room, question: dict, measured: dict[str, float]) -> None:
                     st.metric(f"Measured: {name}", f"{value:.4g}")
             else:
                 st.caption("No measured result yet: train this step to compare.")
+
+
+def _reveal(code: str, token: str, revealed: bool) -> None:
+    try:
+        store().reveal(code, token, revealed)
+    except (NotPresenter, RoomError) as err:
+        st.session_state["_mb_room_refused"] = str(err)
 
 
 # -- the student's side ----------------------------------------------------------------
