@@ -95,4 +95,12 @@ def test_wrong_expired_or_moved_on(db):
         store.answer(code, "step1", "ada", "yes")
     with pytest.raises(RoomError, match="nickname"):
         store.answer(code, "step5", "   ", "yes")
+    with pytest.raises(RoomError, match="choose one of yes, no"):
+        store.answer(code, "step5", "ada", "maybe")
+    store.set_step(code, token, 6, {"id": "step6", "kind": "number", "text": "MSE?"})
+    for bad in ("lots", "nan", "inf"):
+        with pytest.raises(RoomError):
+            store.answer(code, "step6", "ada", bad)
+    store.answer(code, "step6", "ada", "0.25")
+    assert store.answers(code, "step6") == {"ada": "0.25"}
     assert normalise_code(" k7 q2 ") == "K7Q2"

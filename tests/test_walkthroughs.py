@@ -118,3 +118,46 @@ def test_a_malformed_upload_names_step_and_field_and_the_page_carries_on(tmp_pat
     at.run()
     assert not at.exception
     assert "no walkthrough named 'no_such_walkthrough'" in at.error[0].value
+
+
+TINY = 'set = { blocks = 1, hidden = 2, n_train = 64, n_val = 16, epochs = 2 }\n'
+TWO_TRAININGS = (
+    '[[steps]]\nlesson = "depth_residual"\npreset = "tutorial: plain 12 layers"\n' + TINY
+    + 'show = ["training"]\naction = "train"\n'
+    '[steps.question]\nkind = "number"\ntext = "Validation MSE?"\nmeasured = "loss"\n'
+    '[[steps]]\nlesson = "depth_residual"\n' + TINY + 'show = ["training"]\naction = "train"\n')
+
+
+@pytest.fixture
+def end_workers():
+    """The action trains in the shared runner's workers: end them with the test."""
+    yield
+    from mbcore.engine import runner as jobs
+    with jobs._shared_lock:
+        runner, jobs._shared = jobs._shared, None
+    if runner is not None:
+        runner.shutdown()
+
+
+def finished_training(at) -> bool:
+    return any(m.label == "wall time" for m in at.metric)
+
+
+def test_an_action_trains_on_entry_and_stepping_back_keeps_the_result(tmp_path, monkeypatch,
+                                                                      end_workers):
+    from test_pages import wait_until
+    monkeypatch.setenv("MBCORE_ROOMS_DB", str(tmp_path / "rooms.sqlite3"))
+    walk = parse(TWO_TRAININGS)
+    at = AppTest.from_file(str(PAGE), default_timeout=60)
+    at.session_state["_mb_walk_uploaded"] = walk        # as the upload keeps it
+    at.query_params.update(name="uploaded", step="1")
+    at.run()
+    wait_until(at, finished_training, timeout=240)       # no Train click: the step's action
+    first = at.session_state["_mb_watches"]["depth_residual/train"]
+    assert first.settings == walk.steps[0].settings and not first.settings.residual
+    at.button(key="_mb_walk_next").click().run()
+    wait_until(at, finished_training, timeout=240)
+    assert at.session_state["_mb_watches"]["depth_residual/train"].settings.residual
+    at.button(key="_mb_walk_prev").click().run()
+    assert at.session_state["_mb_watches"]["depth_residual/train"] is first
+    assert finished_training(at), "the first step's finished training is not shown at once"

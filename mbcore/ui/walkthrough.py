@@ -16,12 +16,15 @@ from mbcore.ui import classroom
 from mbcore.ui.charts import new_page
 from mbcore.ui.model import experiment_or_error, model_view
 from mbcore.ui.navigation import use_app_navigation
+# train_panel keeps its trainings in slots by lesson; a walkthrough steps between
+# settings of one lesson, so it files and restores them in those slots itself
 from mbcore.ui.training import _start, _watches, compare_panel, final_metrics, train_panel
 from mbcore.walkthroughs import Walkthrough, WalkthroughError, find, load, parse, shipped
 
 UPLOADED = "uploaded"
 UPLOAD_KEY = "_mb_walk_uploaded"
 ENTERED_KEY = "_mb_walk_entered"       # the step whose action has run, so a rerun does not repeat it
+KEPT_KEY = "_mb_walk_trainings"        # this session's trainings by settings, across steps
 
 
 def walkthrough_page() -> None:
@@ -152,14 +155,21 @@ def _show(step, room) -> None:
 
 
 def _act(step, exp) -> None:
-    """A step whose action is `train` starts its training once when it is entered,
-    unless this session already has a training of the same settings."""
+    """Before the training panel: put back this session's training of the step's
+    settings if another step of the same lesson replaced it (so stepping back shows
+    a finished training at once); a step whose action is `train` starts its
+    training once when it is entered, unless there is one of these settings."""
+    slot = f"{exp.id}/train"             # train_panel's slot for this lesson
+    kept = st.session_state.setdefault(KEPT_KEY, {})
+    current = _watches().get(slot)
+    if current is not None:
+        kept[current.settings] = current
+    if (current is None or current.settings != exp.settings) and exp.settings in kept:
+        _watches()[slot] = current = kept[exp.settings]
     entered = (step.number, exp.settings)
     if step.action != "train" or st.session_state.get(ENTERED_KEY) == entered:
         return
     st.session_state[ENTERED_KEY] = entered
-    slot = f"{exp.id}/train"             # train_panel's slot for this lesson
-    current = _watches().get(slot)
     if current is None or current.settings != exp.settings:
         _start(slot, exp)
 
