@@ -6,8 +6,10 @@ in the lecturer's session only, never in a URL the projector shows.
 """
 from __future__ import annotations
 
+import io
 import os
 
+import segno
 import streamlit as st
 
 from mbcore.classroom import (NotPresenter, RoomError, RoomStore, SqliteRoomStore,
@@ -60,6 +62,16 @@ def presenter_room(walkthrough: str) -> tuple[str, str] | None:
         st.session_state.pop(ROOM_KEY, None)
         st.rerun()
     return mine
+
+
+def room_banner(room: tuple[str, str]) -> None:
+    """On the projector: the room's code, the join address and a QR code of it."""
+    url = join_url(room[0])
+    qr = io.BytesIO()
+    segno.make(url, error="m").save(qr, kind="png", scale=5, border=2)
+    with st.container(border=True, horizontal=True, vertical_alignment="center"):
+        st.image(qr.getvalue(), width=120)
+        st.markdown(f"### Join the class: room **{room[0]}**\n{url}")
 
 
 def follow_step(room: tuple[str, str], step: int, question: dict | None) -> None:

@@ -44,6 +44,8 @@ def walkthrough_page() -> None:
     if room is not None:
         classroom.follow_step(room, step.number, step.question and step.question.as_dict())
     _header(walk, number)
+    if room is not None and step.question is not None:
+        classroom.room_banner(room)
     _show(step, room)
 
 
