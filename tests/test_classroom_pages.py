@@ -76,3 +76,40 @@ def test_a_wrong_code_says_so_and_offers_a_way_back(db):
     run(at.button[0].click())
     assert "room" not in at.query_params
     assert at.text_input(key="_mb_join_code")
+
+
+TINY_TASK = {"id": "step8", "lesson": "depth_residual", "fields": ["blocks"], "measured": "loss",
+             "settings": {"blocks": "2", "n_train": "64", "n_val": "16", "epochs": "2"}}
+
+
+@pytest.fixture
+def end_workers():
+    """The student's variant trains in the shared runner's workers: end them with the test."""
+    yield
+    from mbcore.engine import runner as jobs
+    with jobs._shared_lock:
+        runner, jobs._shared = jobs._shared, None
+    if runner is not None:
+        runner.shutdown()
+
+
+def test_a_student_trains_their_own_variant_and_the_projector_plots_it(db, end_workers):
+    from test_pages import wait_until
+    at = presenter_on_question(step="8")                 # seed_002's exercise explores blocks
+    code, token = at.session_state["_mb_room"]
+    assert SqliteRoomStore(db).room(code).explore["fields"] == ["blocks"]
+    SqliteRoomStore(db).set_step(code, token, 8, None, TINY_TASK)   # a tiny network, for speed
+    s = AppTest.from_file(str(JOIN), default_timeout=60)
+    s.query_params["room"] = code
+    run(s)
+    run(s.text_input(key="_mb_nickname").input("ada"))
+    run(s.slider(key="_mb_x_step8_blocks").set_value(3))
+    run(s.button(key="depth_residual/train_start").click())
+    wait_until(s, lambda a: any(b.key == "_mb_send_step8" for b in a.button), timeout=240)
+    run(s.button(key="_mb_send_step8").click())
+    sent = SqliteRoomStore(db).results(code, "step8")
+    assert [(r["nickname"], r["settings"]) for r in sent] == [("ada", {"blocks": "3"})]
+    assert sent[0]["value"] > 0
+    run(at)
+    assert next(m for m in at.metric if m.label == "Variants sent").value == "1"
+    assert any("The class's variants (1)" in c.proto.spec for c in at.get("plotly_chart"))

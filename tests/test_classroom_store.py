@@ -104,3 +104,20 @@ def test_wrong_expired_or_moved_on(db):
     store.answer(code, "step6", "ada", "0.25")
     assert store.answers(code, "step6") == {"ada": "0.25"}
     assert normalise_code(" k7 q2 ") == "K7Q2"
+
+
+def test_students_submit_their_own_variants_results(db):
+    store, code, token = opened(db)
+    with pytest.raises(RoomError, match="moved on"):
+        store.submit_result(code, "step5", "ada", {"blocks": "4"}, 0.1)
+    task = {"id": "step5", "lesson": "depth_residual", "settings": {}, "fields": ["blocks"],
+            "measured": "loss"}
+    store.set_step(code, token, 5, QUESTION, task)
+    assert store.room(code).explore == task
+    store.submit_result(code, "step5", "ada", {"blocks": "4"}, 0.2)
+    store.submit_result(code, "step5", "ada", {"blocks": "8"}, 0.05)      # a better try
+    store.submit_result(code, "step5", "bob", {"blocks": "1"}, 0.3)
+    assert [(r["nickname"], r["settings"]["blocks"], r["value"])
+            for r in store.results(code, "step5")] == [("ada", "8", 0.05), ("bob", "1", 0.3)]
+    with pytest.raises(RoomError, match="finite"):
+        store.submit_result(code, "step5", "eve", {}, float("nan"))

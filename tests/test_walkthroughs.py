@@ -50,6 +50,8 @@ BAD = {
                                  "action"),
     "compare with one variant": (GOOD_STEP + 'show = ["compare"]\ncompare = { a = {} }\n', 1,
                                  "compare"),
+    "explore an unknown field": (GOOD_STEP + '[steps.explore]\nfields = ["wings"]\n'
+                                'measured = "loss"\n', 1, "explore.fields"),
     "bad variant value": (GOOD_STEP + 'show = ["compare"]\ncompare = { a = {}, b = '
                           '{ width = 0 } }\n', 1, "compare.b.width"),
 }

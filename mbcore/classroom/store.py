@@ -50,6 +50,8 @@ class Room:
     question: dict | None      # the current question (id, kind, text, options, unit) or None
     revealed: bool             # the presenter has revealed the answers of this question
     expires: float             # epoch seconds
+    explore: dict | None = None    # the step's own-variant task (id, lesson, settings, fields,
+                                   # measured) or None
 
 
 def normalise_code(text: str) -> str:
@@ -70,8 +72,10 @@ class RoomStore(abc.ABC):
         """The room's current state."""
 
     @abc.abstractmethod
-    def set_step(self, code: str, token: str, step: int, question: dict | None) -> None:
-        """Presenter: move the room to a step (its question, not yet revealed)."""
+    def set_step(self, code: str, token: str, step: int, question: dict | None,
+                 explore: dict | None = None) -> None:
+        """Presenter: move the room to a step (its question, not yet revealed, and its
+        own-variant task)."""
 
     @abc.abstractmethod
     def reveal(self, code: str, token: str, revealed: bool = True) -> None:
@@ -88,6 +92,15 @@ class RoomStore(abc.ABC):
     @abc.abstractmethod
     def answers(self, code: str, question_id: str) -> dict[str, str]:
         """nickname -> answer, for one question of a room."""
+
+    @abc.abstractmethod
+    def submit_result(self, code: str, task_id: str, nickname: str, settings: dict,
+                      value: float) -> None:
+        """Student: record (or replace) the result of this nickname's own variant."""
+
+    @abc.abstractmethod
+    def results(self, code: str, task_id: str) -> list[dict]:
+        """Every submitted variant: {nickname, settings, value}."""
 
     def counts(self, code: str, question_id: str) -> Counter:
         return Counter(self.answers(code, question_id).values())
@@ -125,12 +138,17 @@ def _digest(token: str) -> str:
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS rooms (
     code TEXT PRIMARY KEY, token_sha256 TEXT NOT NULL, walkthrough TEXT NOT NULL,
-    step INTEGER NOT NULL DEFAULT 1, question TEXT, revealed INTEGER NOT NULL DEFAULT 0,
+    step INTEGER NOT NULL DEFAULT 1, question TEXT, explore TEXT,
+    revealed INTEGER NOT NULL DEFAULT 0,
     expires REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS answers (
     code TEXT NOT NULL REFERENCES rooms(code) ON DELETE CASCADE, question TEXT NOT NULL,
     nickname TEXT NOT NULL, value TEXT NOT NULL, at REAL NOT NULL,
     UNIQUE (code, question, nickname));
+CREATE TABLE IF NOT EXISTS results (
+    code TEXT NOT NULL REFERENCES rooms(code) ON DELETE CASCADE, task TEXT NOT NULL,
+    nickname TEXT NOT NULL, settings TEXT NOT NULL, value REAL NOT NULL, at REAL NOT NULL,
+    UNIQUE (code, task, nickname));
 """
 
 
@@ -179,7 +197,7 @@ class SqliteRoomStore(RoomStore):
     def _row(self, code: str):
         with closing(self._connect()) as db:
             row = db.execute("SELECT code, walkthrough, step, question, revealed, expires, "
-                             "token_sha256 FROM rooms WHERE code = ?",
+                             "token_sha256, explore FROM rooms WHERE code = ?",
                              (normalise_code(code),)).fetchone()
         if row is None or row[5] < time.time():
             raise RoomError(f"there is no open room {normalise_code(code) or '(empty)'}: "
@@ -187,10 +205,11 @@ class SqliteRoomStore(RoomStore):
         return row
 
     def room(self, code: str) -> Room:
-        c, walk, step, question, revealed, expires, _ = self._row(code)
+        c, walk, step, question, revealed, expires, _, explore = self._row(code)
         return Room(code=c, walkthrough=walk, step=step,
                     question=json.loads(question) if question else None,
-                    revealed=bool(revealed), expires=expires)
+                    revealed=bool(revealed), expires=expires,
+                    explore=json.loads(explore) if explore else None)
 
     def _presenter(self, code: str, token: str) -> str:
         row = self._row(code)
@@ -198,10 +217,12 @@ class SqliteRoomStore(RoomStore):
             raise NotPresenter("only the lecturer who opened this room can do that")
         return row[0]
 
-    def set_step(self, code: str, token: str, step: int, question: dict | None) -> None:
+    def set_step(self, code: str, token: str, step: int, question: dict | None,
+                 explore: dict | None = None) -> None:
         code = self._presenter(code, token)
-        self._write("UPDATE rooms SET step = ?, question = ?, revealed = 0 WHERE code = ?",
-                    (int(step), json.dumps(question) if question else None, code))
+        self._write("UPDATE rooms SET step = ?, question = ?, explore = ?, revealed = 0 "
+                    "WHERE code = ?", (int(step), json.dumps(question) if question else None,
+                                       json.dumps(explore) if explore else None, code))
 
     def reveal(self, code: str, token: str, revealed: bool = True) -> None:
         code = self._presenter(code, token)
@@ -227,6 +248,28 @@ class SqliteRoomStore(RoomStore):
             rows = db.execute("SELECT nickname, value FROM answers WHERE code = ? AND "
                               "question = ? ORDER BY at", (code, question_id)).fetchall()
         return dict(rows)
+
+
+    def submit_result(self, code: str, task_id: str, nickname: str, settings: dict,
+                      value: float) -> None:
+        room = self.room(code)
+        if not room.explore or room.explore.get("id") != task_id:
+            raise RoomError("this exercise is closed: the lecturer has moved on")
+        value = float(value)
+        if value != value or abs(value) == float("inf"):
+            raise RoomError("the result is not a finite number")
+        self._write("INSERT INTO results (code, task, nickname, settings, value, at) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code, task, nickname) "
+                    "DO UPDATE SET settings = excluded.settings, value = excluded.value, "
+                    "at = excluded.at", (room.code, task_id, check_nickname(nickname),
+                                         json.dumps(settings), value, time.time()))
+
+    def results(self, code: str, task_id: str) -> list[dict]:
+        code = self.room(code).code
+        with closing(self._connect()) as db:
+            rows = db.execute("SELECT nickname, settings, value FROM results WHERE code = ? "
+                              "AND task = ? ORDER BY at", (code, task_id)).fetchall()
+        return [{"nickname": n, "settings": json.loads(s), "value": v} for n, s, v in rows]
 
 
 def default_store() -> RoomStore:

@@ -15,9 +15,13 @@ import streamlit as st
 from mbcore.classroom import (NotPresenter, RoomError, RoomStore, SqliteRoomStore,
                               normalise_code)
 from mbcore.classroom.store import DB_ENV
+from mbcore.lessons import get_lesson
+from mbcore.settings import SettingsError, from_strings, spec_of
 from mbcore.ui.frame import chart
+from mbcore.ui.model import experiment
 from mbcore.ui.navigation import use_app_navigation
-from mbcore.views.class_answers import answers_figure
+from mbcore.ui.training import train_panel
+from mbcore.views.class_answers import answers_figure, results_figure
 
 POLL_SECONDS = 2.0
 ROOM_KEY = "_mb_room"             # (code, presenter token) of the lecturer's room
@@ -74,12 +78,13 @@ def room_banner(room: tuple[str, str]) -> None:
         st.markdown(f"### Join the class: room **{room[0]}**\n{url}")
 
 
-def follow_step(room: tuple[str, str], step: int, question: dict | None) -> None:
-    """Move the room to the presenter's step, so students see its question."""
+def follow_step(room: tuple[str, str], step: int, question: dict | None,
+                explore: dict | None = None) -> None:
+    """Move the room to the presenter's step, so students see its question and task."""
     code, token = room
     state = store().room(code)
-    if state.step != step or (state.question or {}).get("id") != (question or {}).get("id"):
-        store().set_step(code, token, step, question)
+    if (state.step, state.question, state.explore) != (step, question, explore):
+        store().set_step(code, token, step, question, explore)
 
 
 def question_box(room: tuple[str, str] | None, question: dict,
@@ -126,6 +131,30 @@ def _answers_live(room, question: dict, measured: dict[str, float]) -> None:
                 st.caption("No measured result yet: train this step to compare.")
 
 
+def results_box(room: tuple[str, str] | None, explore: dict) -> None:
+    """On the projector: every student's own variant as a dot, as they submit them."""
+    with st.container(border=True):
+        fields = ", ".join(explore["fields"])
+        st.markdown(f"**Your turn:** on your device, change {fields}, train, and send "
+                    f"your validation {explore['measured']}.")
+        if room is None:
+            st.caption("Open a class room (sidebar) to collect the class's results.")
+            return
+        st.fragment(run_every=POLL_SECONDS)(_results_live)(room[0], explore)
+
+
+def _results_live(code: str, explore: dict) -> None:
+    try:
+        results = store().results(code, explore["id"])
+    except RoomError as err:
+        st.warning(str(err))
+        return
+    st.metric("Variants sent", len(results))
+    if results:
+        chart(results_figure(results, explore["fields"][0], explore["measured"]),
+              key=f"_mb_results_{explore['id']}")
+
+
 def _reveal(code: str, token: str, revealed: bool) -> None:
     try:
         store().reveal(code, token, revealed)
@@ -159,15 +188,20 @@ def join_page() -> None:
     if not nickname.strip():
         st.info("Choose a nickname to answer.")
         return
-    st.fragment(run_every=POLL_SECONDS)(_student_question)(code, nickname)
+    task = store().room(code).explore
+    st.fragment(run_every=POLL_SECONDS)(_student_question)(code, nickname, task)
+    if task:
+        own_variant(code, nickname, task)
 
 
-def _student_question(code: str, nickname: str) -> None:
+def _student_question(code: str, nickname: str, task: dict | None) -> None:
     try:
         room = store().room(code)
     except RoomError as err:
         st.error(str(err))
         return
+    if room.explore != task:             # the lecturer moved to a step with another task
+        st.rerun()
     question = room.question
     if not question:
         st.info("No question at the moment: watch the projector.")
@@ -197,3 +231,47 @@ def _student_question(code: str, nickname: str) -> None:
     if room.revealed:
         chart(answers_figure(question, list(store().answers(code, qid).values())),
               key=f"_mb_student_answers_{qid}")
+
+
+def own_variant(code: str, nickname: str, task: dict) -> None:
+    """The step's network with the student's own values of the task's fields: train
+    it (in the shared workers, like any page) and send the measured value."""
+    lesson = get_lesson(task["lesson"])
+    st.subheader("Your own variant")
+    chosen = {}
+    for name in task["fields"]:
+        spec = spec_of(lesson.settings_cls, name)
+        chosen[name] = spec.to_text(_field_widget(spec, spec.parse(task["settings"][name]),
+                                                  key=f"_mb_x_{task['id']}_{name}"))
+    try:
+        exp = experiment(from_strings(lesson.settings_cls, {**task["settings"], **chosen}))
+    except SettingsError as err:
+        st.error(f"This network cannot be built: {err}")
+        return
+    st.caption(f"{exp.graph.params:,} parameters")
+    run = train_panel(exp, title="Train your variant")
+    if run is None or run.settings != exp.settings:
+        return
+    value = run.last(run.find(task["measured"], val=True))
+    if value is None:
+        st.warning(f"This training has no validation {task['measured']} to send.")
+        return
+    st.metric(f"Your validation {task['measured']}", f"{value:.4g}")
+    if st.button("Send my result", type="primary", key=f"_mb_send_{task['id']}"):
+        try:
+            store().submit_result(code, task["id"], nickname, chosen, value)
+            st.success("Sent: look at the projector.")
+        except RoomError as err:
+            st.error(str(err))
+
+
+def _field_widget(spec, value, key: str):
+    """One control for a field, starting at the step's value (not bound to the URL)."""
+    if spec.choices is not None:
+        return st.selectbox(spec.label, spec.choices, index=spec.choices.index(value), key=key)
+    if spec.type is bool:
+        return st.toggle(spec.label, value=value, key=key)
+    if spec.type is int:
+        return st.slider(spec.label, int(spec.lo), int(spec.hi), value, key=key)
+    return st.number_input(spec.label, float(spec.lo), float(spec.hi), float(value),
+                           format="%g", key=key)

@@ -42,9 +42,10 @@ def walkthrough_page() -> None:
         _notes(step)
         _step_links(walk, number)
     if room is not None:
-        classroom.follow_step(room, step.number, step.question and step.question.as_dict())
+        classroom.follow_step(room, step.number, step.question and step.question.as_dict(),
+                              step.explore and step.explore.as_dict(step))
     _header(walk, number)
-    if room is not None and step.question is not None:
+    if room is not None and (step.question is not None or step.explore is not None):
         classroom.room_banner(room)
     _show(step, room)
 
@@ -154,6 +155,8 @@ def _show(step, room) -> None:
         _measure(step, runs, measured)
     if step.question is not None:
         classroom.question_box(room, step.question.as_dict(), measured)
+    if step.explore is not None:
+        classroom.results_box(room, step.explore.as_dict(step))
 
 
 def _act(step, exp) -> None:

@@ -28,3 +28,22 @@ def answers_figure(question: dict, answers: list[str],
         fig.add_vline(x=value, line_dash="dash", line_color=COLORS[(i + 1) % len(COLORS)],
                       annotation_text=f"measured ({name}): {value:.4g}")
     return _layout(fig, title, question.get("unit", ""), "students")
+
+
+def results_figure(results: list[dict], field: str, measured: str) -> go.Figure:
+    """The class's own variants: the submitted validation value against the setting
+    they varied, one dot per student (named on hover)."""
+    points = []
+    for r in results:
+        raw = r["settings"].get(field)
+        try:
+            x = float(raw)
+        except (TypeError, ValueError):
+            x = raw          # a choice or a switch: a category on the axis
+        points.append((x, r["value"], r["nickname"]))
+    fig = go.Figure(go.Scatter(x=[p[0] for p in points], y=[p[1] for p in points],
+                               text=[p[2] for p in points], mode="markers",
+                               marker=dict(size=14, color=COLORS[0], opacity=0.75),
+                               hovertemplate="%{text}: %{y:.4g}<extra></extra>"))
+    return _layout(fig, f"The class's variants ({len(points)})", field,
+                   f"validation {measured}")

@@ -24,6 +24,9 @@ File format (TOML), one `[[steps]]` table per step:
     text = "Which fits better?"
     options = ["plain", "residual"]
     measured = "loss"                            # optional: the validation curve revealed beside it
+    [steps.explore]                              # optional: students train their own variant
+    fields = ["blocks"]                          # the settings they may change
+    measured = "loss"                            # the validation value they submit
 """
 from __future__ import annotations
 
@@ -32,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mbcore.lessons import Lesson, get_lesson
-from mbcore.settings import Settings, SettingsError, from_strings
+from mbcore.settings import Settings, SettingsError, field_names, from_strings, to_strings
 
 # What a step can put on the screen, in the order the presenter view draws them.
 PANELS = {
@@ -43,7 +46,8 @@ PANELS = {
 }
 ACTIONS = {"train": "training", "compare": "compare"}     # action -> the panel it needs
 QUESTION_KINDS = ("choice", "number")
-STEP_KEYS = {"title", "lesson", "preset", "set", "show", "compare", "notes", "question", "action"}
+STEP_KEYS = {"title", "lesson", "preset", "set", "show", "compare", "notes", "question", "action",
+             "explore"}
 QUESTION_KEYS = {"kind", "text", "options", "measured", "unit"}
 FOLDER = Path(__file__).resolve().parents[2] / "walkthroughs"
 
@@ -72,6 +76,19 @@ class Question:
 
 
 @dataclass(frozen=True)
+class Explore:
+    """Students train their own variant of the step, changing only `fields`, and
+    submit the validation value `measured`; the projector plots one dot each."""
+    fields: tuple
+    measured: str
+
+    def as_dict(self, step: "Step") -> dict:
+        return {"id": f"step{step.number}", "lesson": step.lesson.id,
+                "settings": to_strings(step.settings, everything=True),
+                "fields": list(self.fields), "measured": self.measured}
+
+
+@dataclass(frozen=True)
 class Step:
     number: int               # from 1, as the lecturer counts
     title: str
@@ -83,6 +100,7 @@ class Step:
     compare: dict = field(default_factory=dict)     # variant name -> Settings
     question: Question | None = None
     action: str = ""
+    explore: Explore | None = None
 
 
 @dataclass(frozen=True)
@@ -173,10 +191,26 @@ def _step(number: int, raw) -> Step:
     if action and ACTIONS[action] not in show:
         fail(f"action {action!r} needs the panel {ACTIONS[action]!r} in show", "action")
     question = _question(number, raw["question"], fail) if "question" in raw else None
+    explore = _explore(lesson, raw["explore"], fail) if "explore" in raw else None
     return Step(number=number, title=raw.get("title") or lesson.title, lesson=lesson,
                 settings=settings, show=tuple(show), notes=raw.get("notes", ""),
                 preset=raw.get("preset", ""), compare=compare, question=question,
-                action=action)
+                action=action, explore=explore)
+
+
+def _explore(lesson: Lesson, raw, fail) -> Explore:
+    if not isinstance(raw, dict) or set(raw) - {"fields", "measured"}:
+        fail("a table with fields and measured", "explore")
+    fields = raw.get("fields")
+    if not isinstance(fields, list) or not fields or not all(isinstance(f, str) for f in fields):
+        fail("a list of setting names", "explore.fields")
+    unknown = [f for f in fields if f not in field_names(lesson.settings_cls)]
+    if unknown:
+        fail(f"unknown setting {unknown[0]!r} for lesson {lesson.id}", "explore.fields")
+    measured = raw.get("measured")
+    if not isinstance(measured, str) or not measured:
+        fail("the validation curve students submit, e.g. loss or accuracy", "explore.measured")
+    return Explore(fields=tuple(fields), measured=measured)
 
 
 def _settings(lesson: Lesson, preset: str, changes, where: str, fail,
