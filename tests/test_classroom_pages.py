@@ -82,16 +82,6 @@ TINY_TASK = {"id": "step8", "lesson": "depth_residual", "fields": ["blocks"], "m
              "settings": {"blocks": "2", "n_train": "64", "n_val": "16", "epochs": "2"}}
 
 
-@pytest.fixture
-def end_workers():
-    """The student's variant trains in the shared runner's workers: end them with the test."""
-    yield
-    from mbcore.engine import runner as jobs
-    with jobs._shared_lock:
-        runner, jobs._shared = jobs._shared, None
-    if runner is not None:
-        runner.shutdown()
-
 
 def test_a_student_trains_their_own_variant_and_the_projector_plots_it(db, end_workers):
     from test_pages import wait_until

@@ -130,16 +130,6 @@ TWO_TRAININGS = (
     '[[steps]]\nlesson = "depth_residual"\n' + TINY + 'show = ["training"]\naction = "train"\n')
 
 
-@pytest.fixture
-def end_workers():
-    """The action trains in the shared runner's workers: end them with the test."""
-    yield
-    from mbcore.engine import runner as jobs
-    with jobs._shared_lock:
-        runner, jobs._shared = jobs._shared, None
-    if runner is not None:
-        runner.shutdown()
-
 
 def finished_training(at) -> bool:
     return any(m.label == "wall time" for m in at.metric)
