@@ -46,6 +46,13 @@ def test_students_join_answer_and_the_presenter_reveals(browser, server):
         wrong.page.get_by_text("there is no open room ZZZZ").wait_for()
         wrong.page.get_by_role("button", name="Type another code").click()
         wrong.page.get_by_label("Room code (on the projector)").wait_for()
+        bad = projector.page.locator('[data-testid="stFileUploader"] input[type="file"]')
+        bad.set_input_files(files=[{"name": "mine.toml", "mimeType": "application/toml",
+                                    "buffer": b'[[steps]]\nlesson = "depth_residual"\n'
+                                              b'set = { blocks = 99 }\n'}])
+        projector.page.get_by_text("mine.toml: step 1, field 'set.blocks'").wait_for()
+        projector.assert_no_exception()
+        assert projector.page.get_by_role("button", name="Next").is_visible()   # page carries on
     finally:
         for ctx in (lecturer, *phones):
             ctx.close()
