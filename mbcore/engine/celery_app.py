@@ -17,7 +17,6 @@ import os
 import threading
 
 from celery import Celery
-from celery.signals import worker_process_init
 
 from mbcore.engine.protocol import Event, EventType, Status, TrainJob
 from mbcore.engine.redis_state import JobState
@@ -49,13 +48,6 @@ app.conf.update(
 )
 
 _worker_state: dict = {}     # per pool process: the trainer cache, across tasks
-
-
-@worker_process_init.connect
-def _load_tensorflow(**_):
-    """Each pool process, right after the fork, loads TensorFlow once: then a
-    task's heartbeat never waits behind a cold import."""
-    from mbcore.training import job  # noqa: F401  (TensorFlow loads here, after the fork)
 
 
 def settings_of(info: dict):
@@ -90,6 +82,10 @@ class _Watchdog(threading.Thread):
 @app.task(name="mbcore.train")
 def train(job_id: str, queue: str = CLASS_QUEUE) -> str:
     """Run one job: claim it, stream its Events to Redis, store its Result."""
+    # In the pool process, never in the worker's main process (before the fork), and
+    # before the claim: a cold import must not hold up the job's first heartbeat.
+    # Not at worker_process_init: Celery kills a pool process not up within 4 s.
+    from mbcore.training.job import run_train_job  # TensorFlow loads here
     state = JobState(redis_url())
     if not state.claim(job_id, queue):
         return "skipped"              # cancelled while queued, or already taken
@@ -102,8 +98,6 @@ def train(job_id: str, queue: str = CLASS_QUEUE) -> str:
         resume = state.r.get(state.k("resume", job_id))
         job = TrainJob(settings_of(info), int(info["epochs"]) if info.get("epochs") else None,
                        resume or None, runs_alone=info.get("alone") == "1")
-        # in the pool process, never in the worker's main process (before the fork):
-        from mbcore.training.job import run_train_job  # TensorFlow loads here
         result = run_train_job(job, lambda ev: state.push(job_id, ev), stop, _worker_state)
         final = Event(EventType.FINISHED, status=result.status, message=result.message)
     except Exception as err:      # the job failed; the worker carries on
