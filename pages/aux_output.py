@@ -62,3 +62,4 @@ if run is not None:
     ui.final_metrics(run, {"main accuracy (val)": run.find("main_output_accuracy", val=True),
                            "auxiliary accuracy (val)": run.find("aux_output_accuracy",
                                                                 val=True)})
+ui.claims_box(exp, aside, run)

@@ -87,3 +87,4 @@ run = ui.train_panel(exp, live=lambda r: fit_plot({"prediction": r}, "fit"),
 if run is not None:
     ui.final_metrics(run)
     gradient_plot({"residual" if run.settings.residual else "plain": run}, "grads")
+ui.claims_box(exp, aside, run)

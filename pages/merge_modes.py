@@ -45,3 +45,4 @@ run = ui.train_panel(exp, live=ui.class_plots,
                      title=f"Train one network: {settings.merge}")
 if run is not None:
     ui.final_metrics(run)
+ui.claims_box(exp, aside, run)

@@ -51,3 +51,4 @@ if run is not None:
         kernel = weights[layer]
         ui.chart(figures.heatmap(kernel, f"{layer}: weights, shape {list(kernel.shape)}",
                                  "unit in this layer", "input feature"))
+ui.claims_box(exp, aside, run)

@@ -60,3 +60,4 @@ def fits(run) -> None:
 run = ui.train_panel(exp, live=fits)
 if run is not None:
     ui.final_metrics(run)
+ui.claims_box(exp, aside, run)

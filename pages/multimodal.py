@@ -46,3 +46,4 @@ if runs:
 run = ui.train_panel(exp, live=ui.class_plots, title="Train this network")
 if run is not None:
     ui.final_metrics(run)
+ui.claims_box(exp, aside, run)

@@ -54,3 +54,4 @@ run = ui.train_panel(exp, live=confusion)
 if run is not None:
     ui.final_metrics(run, {"training accuracy": run.find("accuracy"),
                            "held-out accuracy": run.find("accuracy", val=True)})
+ui.claims_box(exp, aside, run)

@@ -8,6 +8,7 @@ Dense(1): 42 layers, 23,631 parameters with concatenation, and it succeeds.
 from dataclasses import dataclass
 
 from mbcore.network.graph import Graph
+from mbcore.lessons.claims import Claim, Side
 from mbcore.lessons.lesson import Lesson
 from mbcore.lessons.options import (batch_opt, epochs_opt, lr_opt, merge_opt,
                                    optimizer_opt, samples_opt, seed_opt)
@@ -65,6 +66,15 @@ LESSON = Lesson(
     blurb="A deep plain net fails on sin(12πx); the same depth with skip connections fits it.",
     source="002", settings_cls=DepthResidual, task=curves.make_sine, kind="regression",
     architecture=architecture, recipe=recipe, insights=("gradients",),
+    claims=(
+        Claim("residual_fits", "The residual net fits sin(12πx): validation MSE below 0.05 "
+              "after 200 epochs.", Side("residual", "val_mse"), "<", 0.05),
+        Claim("plain_fails", "The plain 12-layer net fails: validation MSE above 0.1 after "
+              "200 epochs.", Side("plain", "val_mse", {"residual": False}), ">", 0.1),
+        Claim("four_blocks_fail", "The four-block exercise usually fails at 200 epochs: "
+              "validation MSE above 0.1.", Side("four blocks", "val_mse", {"blocks": 4}),
+              ">", 0.1),
+    ),
     presets={
         "tutorial: residual": {},
         "tutorial: plain 12 layers": {"residual": False},
