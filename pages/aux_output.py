@@ -37,7 +37,8 @@ ui.api_change("one loss for two outputs", (
     "              loss_weights={'main_output': 1.0, 'aux_output': 0.2})"),
     note="Keras 3 no longer spreads one loss string over several weighted outputs: "
          "it stops with `ValueError: loss_weights must match the number of losses`. "
-         "Give one loss per output. (`Embedding(input_length=...)` is gone too: the "
+         "Give one loss per output (one loss string without weights still works). "
+         "(`Embedding(input_length=...)` is deprecated: Keras 3 warns and ignores it; the "
          "input shape already says how long a headline is.)")
 with aside:
     if settings is not None and settings.embed_dim > 64:

@@ -16,6 +16,8 @@ from mbcore.recipe import simple_recipe
 from mbcore.settings import DATA, Settings, option
 from mbcore.tasks import curves
 
+BLOCKS = ("tutorial", "classic")
+
 
 @dataclass(frozen=True)
 class DepthResidual(Settings):
@@ -25,6 +27,10 @@ class DepthResidual(Settings):
     blocks: int = option(20, "Residual blocks", lo=1, hi=25)
     block_layers: int = option(2, "Layers per block", lo=1, hi=4)
     merge: str = merge_opt(choices=("concatenate", "add"), label="Skip merge")
+    block: str = option("tutorial", "Block form", choices=BLOCKS,
+                        help="tutorial: every Dense in a block ends in ReLU, so a block with "
+                             "add only ever adds a non-negative term. classic (ResNet): the "
+                             "block's last Dense is linear and a ReLU follows the merge.")
     hidden: int = option(10, "Hidden layers (plain net)", lo=1, hi=60)
     width: int = option(10, "Width", lo=2, hi=32)
     frequency: float = option(12.0, "Target: sin(k·π·x), k =", lo=1.0, hi=24.0, step=1.0,
@@ -51,8 +57,14 @@ def architecture(s: DepthResidual) -> Graph:
         x = g.stack(x, "hidden", [s.width] * s.hidden, branch="trunk")
     for b in range(1, s.blocks + 1 if s.residual else 1):
         skip = x
-        x = g.stack(x, f"block{b}", [s.width] * s.block_layers)
+        classic = s.block == "classic"
+        x = g.stack(x, f"block{b}", [s.width] * (s.block_layers - classic))
+        if classic:     # the block's last layer is linear; the ReLU comes after the merge
+            x = g.layer("dense", f"block{b}_dense_{s.block_layers}", x, f"block{b}",
+                        units=s.width, activation=None)
         x = g.merge(s.merge, [skip, x], name=f"block{b}_skip_{s.merge}", branch=f"block{b}")
+        if classic:
+            x = g.layer("activation", f"block{b}_relu", x, f"block{b}", activation="relu")
     g.output(x, "y_output")
     return g
 

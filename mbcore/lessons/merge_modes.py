@@ -45,6 +45,10 @@ LESSON = Lesson(
         Claim("dot_far_below", "dot, one number per sample, ends at least 30 points below "
               "concatenation.", Side("dot", "val_accuracy", {"merge": "dot"}), "<", -0.3,
               versus=Side("concatenate", "val_accuracy")),
+        Claim("cosine_far_below", "cosine, one number per sample too, ends at least 30 "
+              "points below concatenation.",
+              Side("cosine", "val_accuracy", {"merge": "cosine"}), "<", -0.3,
+              versus=Side("concatenate", "val_accuracy")),
         Claim("noise_at_chance", "On pure noise, held-out accuracy stays below 20 %.",
               Side("noise", "val_accuracy", {"data": "noise"}), "<", 0.2),
     ),
