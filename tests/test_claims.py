@@ -49,7 +49,8 @@ def test_claims_command_end_to_end_tiny():
 
 
 @pytest.mark.parametrize("args", [["nope"], ["two_branches", "--seeds", "0"],
-                                  ["build_your_own"], ["mlp_shapes", "--epochs-scale", "-1"]])
+                                  ["build_your_own"], ["mlp_shapes", "--epochs-scale", "-1"],
+                                  ["mlp_shapes", "--claim", "nope"], ["--claim", "x"]])
 def test_claims_bad_input_is_one_line_exit_2(args):
     proc = subprocess.run([sys.executable, "-m", "mbcore", "claims", *args],
                           capture_output=True, text=True, timeout=120)

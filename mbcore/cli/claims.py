@@ -23,6 +23,8 @@ def claims_setup(p):
                    help="seeds per claim: the lesson's seed and the next ones (default 5)")
     p.add_argument("--epochs-scale", type=float, default=1.0,
                    help="multiply every run's epochs (a quick check; the file then says so)")
+    p.add_argument("--claim", action="append", metavar="ID",
+                   help="only this claim of LESSON (repeat for more)")
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
     p.add_argument("--no-save", action="store_true",
                    help=f"do not write {MEASURED_FILE.name}")
@@ -37,11 +39,21 @@ def cmd_claims(args):
         raise SettingsError("--epochs-scale must be positive")
     if args.lesson and not lessons[0].claims:
         raise SettingsError(f"lesson {args.lesson!r} declares no claims")
+    if args.claim:
+        if not args.lesson:
+            raise SettingsError("--claim needs a LESSON")
+        known = [c.id for c in lessons[0].claims]
+        unknown = sorted(set(args.claim) - set(known))
+        if unknown:
+            raise SettingsError(f"unknown claim(s) {', '.join(unknown)} for {args.lesson}: "
+                                f"use {', '.join(known)}")
     from mbcore.training.job import TrainerCache, configure_tf, train_experiment  # TensorFlow
     configure_tf()
     cache, rows, t0 = TrainerCache(), [], time.perf_counter()
     for lesson in lessons:
         for claim in lesson.claims:
+            if args.claim and claim.id not in args.claim:
+                continue
             histories = []
             for i in range(args.seeds):
                 runs, trained = [], {}

@@ -83,6 +83,12 @@ LESSON = Lesson(
               "after 200 epochs.", Side("residual", "val_mse"), "<", 0.05),
         Claim("plain_fails", "The plain 12-layer net fails: validation MSE above 0.1 after "
               "200 epochs.", Side("plain", "val_mse", {"residual": False}), ">", 0.1),
+        Claim("classic_add_fits", "With the classic block (linear last layer, ReLU after "
+              "the merge) and add, the residual net fits too: validation MSE below 0.05.",
+              Side("classic add", "val_mse", {"block": "classic", "merge": "add"}), "<", 0.05),
+        Claim("tutorial_add_slow", "With the tutorial's block and add, 200 epochs are not "
+              "enough: validation MSE above 0.05.",
+              Side("tutorial add", "val_mse", {"merge": "add"}), ">", 0.05),
         Claim("four_blocks_fail", "The four-block exercise usually fails at 200 epochs: "
               "validation MSE above 0.1.", Side("four blocks", "val_mse", {"blocks": 4}),
               ">", 0.1),
@@ -91,5 +97,6 @@ LESSON = Lesson(
         "tutorial: residual": {},
         "tutorial: plain 12 layers": {"residual": False},
         "residual with add": {"merge": "add"},
+        "classic block with add": {"block": "classic", "merge": "add"},
         "exercise: four blocks": {"blocks": 4},
     })
