@@ -30,7 +30,8 @@ def claims_box(exp: Experiment, where, run=None) -> None:
                 icon = ":material/help:"
             else:
                 status = status_line(row)
-                icon = ":material/check_circle:" if row["holds"] else ":material/cancel:"
+                icon = (":green[:material/check_circle:]" if row["holds"]
+                        else ":red[:material/cancel:]")
             st.markdown(f"{icon} {claim.text}  \n"
                         f"<small>{status}</small>", unsafe_allow_html=True)
             if run is not None and run.history and run.epoch < run.settings.epochs:
