@@ -6,23 +6,30 @@ from mbcore import ui
 from mbcore.views import figures
 
 TEXT = """
-**The idea.** sin(12πx) wiggles six times on [0, 1]: a small network needs many
-layers to bend that often. The tutorial's **plain** net stacks twelve `Dense(10,
-relu)` layers (**1,131** parameters) and fails: it settles on a nearly flat line
-(validation MSE about 0.31). Its **residual** net has 42 layers in 20 blocks; each
-block's output is merged with the block's input, a *skip connection*
-(**23,631** parameters), and it fits the curve (validation MSE about 0.01).
+**The idea.** sin(12πx) wiggles six times on [0, 1]. The source tutorial fitted
+it earlier with a shallow net and found that stacking more plain layers made it
+worse. Its **plain** net here is eleven `Dense(10, relu)` layers and a linear
+`Dense(1)` (12 layers, **1,131** parameters): at the defaults it follows the first
+wiggle or two and then stays nearly flat. Its **residual** net has 42 layers in
+20 blocks; each block's output is merged with the block's input, a *skip
+connection* (**23,631** parameters), and it fits the curve. The claims below the
+text give both nets' validation MSE, measured over five seeds.
 
-**Why.** The gradient that trains the first layers is a product of one factor
-per layer above them. In a deep plain stack those factors shrink it (and a ReLU
-that is switched off passes nothing back), so the early layers barely move. A
-skip connection gives the gradient a road around every block.
+**Why, in theory.** The gradient that reaches the first layers is a product of
+one factor per layer above them; in a deep plain stack it can shrink, and a ReLU
+that is switched off passes nothing back. A skip connection gives the gradient a
+road around every block. The gradient chart shows what these runs actually do.
 
 **What to try.** Press **Plain vs residual** to train both on the same data and
 overlay them, then read the gradient chart. Switch the skip merge from
 *concatenate* (the tutorial's; every block widens the next by ten) to *add* (the
-classic ResNet; the width stays the same, far fewer parameters). The preset
-*exercise: four blocks* is the tutorial's exercise of repeating the block four times.
+width stays the same, far fewer parameters). In the tutorial's block both Dense
+layers end in ReLU, so with *add* each block only adds a non-negative term; the
+*classic* block form (as in ResNet) makes the last Dense linear and puts the
+ReLU after the merge. With *add*, the tutorial's block does not fit the curve in
+200 epochs and the classic one does (claims below). The preset *exercise: four blocks* is the tutorial's
+exercise of repeating the block four times; at 200 epochs it usually fails (see
+its claim below).
 """
 
 exp, aside = ui.lesson_page("depth_residual", TEXT)
@@ -68,8 +75,10 @@ def gradient_plot(runs: dict, key: str) -> None:
     grads = {name: r.insights[field] for name, r in runs.items() if r.insights.get(field)}
     ui.chart(figures.layer_profile(grads, f"Gradient size per layer, {when} "
                                    "(mean |∂loss/∂weight|)", "gradient size"), key=key)
-    st.caption("Small values near the input (left) mean the first layers hardly learn: "
-               "the gradient has faded on its way down through the plain stack.")
+    st.caption("Mean |∂loss/∂kernel| of each Dense layer, input side on the left, on 256 "
+               "training points spread over [0, 1]. The textbook story of a deep plain net is "
+               "a gradient that fades towards the input; compare the two nets here and see "
+               "whether these runs show it.")
 
 
 st.subheader("Plain vs residual, same data, same seed")
@@ -87,3 +96,4 @@ run = ui.train_panel(exp, live=lambda r: fit_plot({"prediction": r}, "fit"),
 if run is not None:
     ui.final_metrics(run)
     gradient_plot({"residual" if run.settings.residual else "plain": run}, "grads")
+ui.claims_box(exp, aside, run)

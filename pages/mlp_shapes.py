@@ -32,9 +32,10 @@ ui.api_change("SGD(decay=...)", (
     "    initial_learning_rate=0.01, decay_steps=1, decay_rate=1e-6)\n"
     "sgd = keras.optimizers.SGD(learning_rate=schedule, momentum=0.9,\n"
     "                           nesterov=True)"),
-    note="Keras 3 removed `decay=` from every optimizer (and `lr=` is now "
-         "`learning_rate=`). The same slow-down, lr / (1 + decay · step), is a "
-         "learning-rate schedule.")
+    note="In Keras 3, `lr=` stops with `ValueError: Argument(s) not recognized`, but "
+         "`decay=` is *accepted*: a warning says it *will be ignored*, and training runs "
+         "on at a constant rate. That silence is the trap. The same slow-down, "
+         "lr / (1 + decay · step), is a learning-rate schedule.")
 
 st.subheader(f"Weights and activations for a batch of {settings.batch_size}")
 ui.table(tables.weight_shapes(graph, settings.batch_size))
@@ -51,3 +52,4 @@ if run is not None:
         kernel = weights[layer]
         ui.chart(figures.heatmap(kernel, f"{layer}: weights, shape {list(kernel.shape)}",
                                  "unit in this layer", "input feature"))
+ui.claims_box(exp, aside, run)

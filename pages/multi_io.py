@@ -13,7 +13,8 @@ Each output has its own loss (mean squared error), and training minimises the
 **weighted sum** of the two: total = w₁ · loss(sin) + w₂ · loss(exp).
 
 **What to try.** Train with the defaults (six layers of ten per branch, weights
-1 and 1; the tutorial trains 300 epochs and ends near a loss of 0.002). Then
+1 and 1, 300 epochs as in the tutorial, which prints no loss; the figures in the
+claims below are our own measurements over five seeds). Then
 move one loss weight: weight the sine ten times more, or set the exponential's
 weight to 0 and watch that output stop learning. Switch on *Feed x to both
 branches* to see whether the extra x² input helps at all.
@@ -60,3 +61,4 @@ def fits(run) -> None:
 run = ui.train_panel(exp, live=fits)
 if run is not None:
     ui.final_metrics(run)
+ui.claims_box(exp, aside, run)

@@ -28,8 +28,9 @@ saw only one input would confuse classes that share a row or a column.
 exp, aside = ui.lesson_page("two_branches", TEXT)
 settings = exp.settings
 ui.api_change("Merge", *tables.merge_code(settings.merge), note=(
-    "Keras 3 has no `Merge` layer and no `Sequential` model with two inputs: each "
-    "mode became a layer of its own, called on the list of branch tensors."))
+    "The `Merge` layer was deprecated in Keras 2.0 and removed in Keras 2.2 (and "
+    "`nb_epoch` became `epochs` in Keras 2.0): each mode became a layer of its own, called "
+    "on the list of branch tensors, and two inputs need the functional API, not `Sequential`."))
 
 
 def confusion(run) -> None:
@@ -54,3 +55,4 @@ run = ui.train_panel(exp, live=confusion)
 if run is not None:
     ui.final_metrics(run, {"training accuracy": run.find("accuracy"),
                            "held-out accuracy": run.find("accuracy", val=True)})
+ui.claims_box(exp, aside, run)

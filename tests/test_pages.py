@@ -172,6 +172,9 @@ def test_train_shows_charts_and_final_metrics(lesson_id, downloads_offered):
     finals = [m for m in at.metric if m.label not in ("Parameters", "Keras layers", "Inputs → outputs")]
     assert len(finals) >= 2                       # at least one metric and the wall time
     assert f"Epoch {epochs}/{epochs}" in at.get("progress")[0].proto.text
+    # each claim beside the text says whether this run speaks for it (ui/claims.py)
+    said = [c.value for c in at.caption if c.value.startswith("this run")]
+    assert len(said) == len(LESSONS[lesson_id].claims), said
 
 
 

@@ -8,6 +8,7 @@ parameters at the tutorial's sizes. Loss weights: main 1.0, auxiliary 0.2.
 from dataclasses import dataclass
 
 from mbcore.network.graph import Graph
+from mbcore.lessons.claims import Claim, Side
 from mbcore.lessons.lesson import Lesson
 from mbcore.lessons.options import (batch_opt, epochs_opt, lr_opt, merge_opt,
                                    optimizer_opt, samples_opt, seed_opt)
@@ -15,6 +16,10 @@ from mbcore.recipe import simple_recipe
 from mbcore.settings import DATA, TRAINING, Settings, option
 from mbcore.tasks import headlines
 from mbcore.tasks.headlines import FEATURES
+
+
+# The classroom size: small enough to train in seconds on a laptop.
+CLASSROOM = {"embed_dim": 32, "seq_len": 30, "vocab": 2000, "n_samples": 2000, "epochs": 15}
 
 
 @dataclass(frozen=True)
@@ -80,10 +85,18 @@ LESSON = Lesson(
     # ~0.9 GB on the tutorial's settings and ~1.1 GB on the biggest (membench
     # --biggest), against ~0.6-0.75 GB for every other lesson's biggest.
     runs_alone=True,
+    claims=(
+        Claim("aux_does_not_help", "At classroom size the auxiliary loss does not help the "
+              "main output: with weight 0 held-out main accuracy ends higher than with 0.2.",
+              Side("weight 0", "val_main_output_accuracy", {**CLASSROOM, "aux_weight": 0.0}),
+              ">", 0.0, versus=Side("weight 0.2", "val_main_output_accuracy", CLASSROOM)),
+        Claim("side_features_add", "The side features add: held-out main accuracy ends at "
+              "least 5 points above the auxiliary head's, which sees only the words.",
+              Side("main", "val_main_output_accuracy", CLASSROOM), ">", 0.05,
+              versus=Side("auxiliary", "val_aux_output_accuracy", CLASSROOM)),
+    ),
     presets={
         "tutorial (full size)": {},
-        "classroom size": {"embed_dim": 32, "seq_len": 30, "vocab": 2000, "n_samples": 2000,
-                           "epochs": 15},
-        "classroom, auxiliary off": {"embed_dim": 32, "seq_len": 30, "vocab": 2000,
-                                     "n_samples": 2000, "epochs": 15, "aux_weight": 0.0},
+        "classroom size": CLASSROOM,
+        "classroom, auxiliary off": {**CLASSROOM, "aux_weight": 0.0},
     })

@@ -47,6 +47,9 @@ class Lesson:
     # True when a training needs about two workers' share of memory: the
     # pool then runs it with no other training beside it.
     runs_alone: bool = False
+    # What the lesson's text says about outcomes, as claims.Claim records that
+    # the `claims` command checks over seeds and the page shows with their status.
+    claims: tuple = ()
 
     def __post_init__(self):
         unknown = set(self.insights) - set(INSIGHTS)

@@ -5,6 +5,7 @@ inputs, so every merge mode can be trained side by side and compared.
 """
 from dataclasses import dataclass
 
+from mbcore.lessons.claims import Claim, Side
 from mbcore.lessons.lesson import Lesson
 from mbcore.lessons.options import (batch_opt, epochs_opt, lr_opt, merge_opt,
                                    optimizer_opt, samples_opt, seed_opt)
@@ -38,6 +39,19 @@ LESSON = Lesson(
     blurb="Concatenate, add, multiply, dot and the rest, trained side by side on one task.",
     source="004", settings_cls=MergeModes, task=pairs.make, kind="classification",
     architecture=two_branch_graph, recipe=classifier_recipe, keras1=keras1_code,
+    claims=(
+        Claim("concatenate_learns", "With concatenation, held-out accuracy ends above 80 %.",
+              Side("concatenate", "val_accuracy"), ">", 0.8),
+        Claim("dot_far_below", "dot, one number per sample, ends at least 30 points below "
+              "concatenation.", Side("dot", "val_accuracy", {"merge": "dot"}), "<", -0.3,
+              versus=Side("concatenate", "val_accuracy")),
+        Claim("cosine_far_below", "cosine, one number per sample too, ends at least 30 "
+              "points below concatenation.",
+              Side("cosine", "val_accuracy", {"merge": "cosine"}), "<", -0.3,
+              versus=Side("concatenate", "val_accuracy")),
+        Claim("noise_at_chance", "On pure noise, held-out accuracy stays below 20 %.",
+              Side("noise", "val_accuracy", {"data": "noise"}), "<", 0.2),
+    ),
     presets={
         "equal widths": {},
         "unequal widths": {"left_units": 32, "right_units": 16},

@@ -7,6 +7,7 @@ few Dense layers of its own. One MSE per output, weighted.
 from dataclasses import dataclass
 
 from mbcore.network.graph import Graph
+from mbcore.lessons.claims import Claim, Side
 from mbcore.lessons.lesson import Lesson
 from mbcore.lessons.options import (batch_opt, epochs_opt, lr_opt, merge_opt,
                                    optimizer_opt, samples_opt, seed_opt)
@@ -61,6 +62,14 @@ LESSON = Lesson(
     blurb="x and x² in, sin(2πx) and exp(x) out: one network, two losses, two loss weights.",
     source="002", settings_cls=MultiIO, task=curves.make_two_curves, kind="regression",
     architecture=architecture, recipe=recipe,
+    claims=(
+        Claim("both_fit", "With the tutorial's settings both outputs fit: total validation "
+              "MSE below 0.01.", Side("tutorial", "val_loss"), "<", 0.01),
+        Claim("exp_off_unlearned", "With the exp output's loss weight at 0, its validation "
+              "MSE ends at least 0.1 above the tutorial's: nothing trains that head.",
+              Side("exp weight 0", "val_exp_output_mse", {"exp_weight": 0.0}), ">", 0.1,
+              versus=Side("tutorial", "val_exp_output_mse")),
+    ),
     presets={
         "tutorial": {},
         "x to both branches": {"same_input": True},

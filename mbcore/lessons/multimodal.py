@@ -7,6 +7,7 @@ the tag name the shape in the picture? Silence a branch to see it fail.
 from dataclasses import dataclass
 
 from mbcore.network.graph import Graph
+from mbcore.lessons.claims import Claim, Side
 from mbcore.lessons.lesson import Lesson
 from mbcore.lessons.options import (batch_opt, epochs_opt, lr_opt, merge_opt,
                                    optimizer_opt, samples_opt, seed_opt)
@@ -73,6 +74,14 @@ LESSON = Lesson(
     blurb="A picture pathway and a word pathway: only together can they tell if the tag fits.",
     source="004", settings_cls=Multimodal, task=shapes.make, kind="classification",
     architecture=architecture, recipe=recipe,
+    claims=(
+        Claim("both_answer", "With both branches, held-out accuracy ends above 80 %.",
+              Side("both", "val_accuracy"), ">", 0.8),
+        Claim("image_alone_chance", "The image branch alone stays near chance (below 60 %).",
+              Side("image only", "val_accuracy", {"branches": "image"}), "<", 0.6),
+        Claim("tag_alone_chance", "The tag branch alone stays near chance (below 60 %).",
+              Side("tag only", "val_accuracy", {"branches": "tag"}), "<", 0.6),
+    ),
     presets={
         "both branches": {},
         "image only": {"branches": "image"},

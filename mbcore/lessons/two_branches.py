@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from mbcore.network.graph import Graph
 from mbcore.network.merges import get_merge
+from mbcore.lessons.claims import Claim, Side
 from mbcore.lessons.lesson import Lesson
 from mbcore.lessons.options import (batch_opt, epochs_opt, lr_opt, merge_opt,
                                    optimizer_opt, samples_opt, seed_opt)
@@ -49,10 +50,10 @@ def two_branch_graph(s) -> Graph:
 
 
 def keras1_code(s) -> str:
-    """The tutorial's Sequential + Merge spelling; the Merge layer is gone in Keras 3."""
+    """The tutorial's Sequential + Merge spelling (Merge left Keras in 2.2)."""
     mode = get_merge(s.merge).keras1 or f"<no Keras 1 mode: {s.merge}>"
     act = "" if s.activation == "linear" else f", activation={s.activation!r}"
-    return f"""# Keras 1/2 (removed in Keras 3: Merge, Sequential branches, nb_epoch)
+    return f"""# Keras 1 (Merge: deprecated in Keras 2.0, removed in 2.2; nb_epoch: epochs since 2.0)
 from keras.models import Sequential
 from keras.layers import Dense, Merge
 
@@ -80,6 +81,17 @@ LESSON = Lesson(
     blurb="Two branches, each reading its own input, merged into one softmax classifier.",
     source="000", settings_cls=TwoBranches, task=pairs.make, kind="classification",
     architecture=two_branch_graph, recipe=classifier_recipe, keras1=keras1_code,
+    claims=(
+        Claim("noise_at_chance", "On the tutorial's noise, held-out accuracy stays near the "
+              "10 % of chance (below 20 %).", Side("noise", "val_accuracy"), "<", 0.2),
+        Claim("noise_memorised", "On noise, training accuracy ends at least 20 points above "
+              "held-out accuracy: the network memorises.",
+              Side("noise, training", "accuracy"), ">", 0.2,
+              versus=Side("noise, held-out", "val_accuracy")),
+        Claim("learnable_learns", "On learnable data, held-out accuracy ends above 50 % "
+              "(five times chance).",
+              Side("learnable", "val_accuracy", {"data": "learnable"}), ">", 0.5),
+    ),
     presets={
         "tutorial": {},
         "learnable data": {"data": "learnable"},

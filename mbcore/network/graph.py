@@ -79,6 +79,7 @@ OPS = {
     "conv2d": ("Conv2D", _conv2d, _conv2d_params),
     "maxpool2d": ("MaxPooling2D", _pool2d, _no_params),
     "flatten": ("Flatten", _flatten, _no_params),
+    "activation": ("Activation", _same, _no_params),
 }
 
 

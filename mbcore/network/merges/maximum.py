@@ -1,8 +1,8 @@
-"""Maximum: keeps the larger of each pair of features."""
+"""Maximum: keeps, feature by feature, the largest value over all branches."""
 from mbcore.network.merges.base import Elementwise
 
 
 class Maximum(Elementwise):
     name, label, keras_class = "maximum", "Maximum", "Maximum"
-    idea = "keeps the larger of each pair of features"
+    idea = "keeps, feature by feature, the largest value over all branches"
     keras1 = "max"

@@ -1,8 +1,8 @@
-"""Minimum: keeps the smaller of each pair of features."""
+"""Minimum: keeps, feature by feature, the smallest value over all branches."""
 from mbcore.network.merges.base import Elementwise
 
 
 class Minimum(Elementwise):
     name, label, keras_class = "minimum", "Minimum", "Minimum"
-    idea = "keeps the smaller of each pair of features"
+    idea = "keeps, feature by feature, the smallest value over all branches"
     keras1 = ""
