@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from mbcore.engine.runner import shared_runner
 from mbcore.lessons import Experiment, Lesson, get_lesson
 from mbcore.settings import Settings
 from mbcore.ui.charts import new_page, placed
@@ -20,6 +21,7 @@ from mbcore.ui.navigation import use_app_navigation
 def page(lesson_id: str) -> Lesson:
     """Wide layout, the lesson's title and its one-line blurb."""
     use_app_navigation()
+    shared_runner()     # workers start (and load TensorFlow) while the page is read
     new_page()
     lesson = get_lesson(lesson_id)
     st.set_page_config(page_title=lesson.title, page_icon="🔀", layout="wide")
