@@ -75,10 +75,17 @@ def training_area():
     compact charts; elsewhere, draw where the page is."""
     area = _training_area.get()
     _training_area.set(None)
+    with compact_charts(), area if area is not None else contextlib.nullcontext():
+        yield
+
+
+@contextlib.contextmanager
+def compact_charts():
+    """Charts drawn inside are at most COMPACT_HEIGHT high (also in a fragment's
+    own reruns, which run only the fragment: it says so itself)."""
     token = _compact.set(True)
     try:
-        with area if area is not None else contextlib.nullcontext():
-            yield
+        yield
     finally:
         _compact.reset(token)
 

@@ -14,7 +14,7 @@ from mbcore.settings import Settings, SettingsError
 from mbcore.ui import ab_compare
 from mbcore.ui.charts import chart_scope, collect_from_here
 from mbcore.ui.downloads import downloads_panel
-from mbcore.ui.frame import chart, table, training_area
+from mbcore.ui.frame import chart, compact_charts, table, training_area
 from mbcore.ui.model import experiment
 from mbcore.views import figures
 from mbcore.views.curves import SHOWN_VAL, changes, loss_and_metric_series, loss_label, \
@@ -133,7 +133,8 @@ def _live_one(slot: str, was_running: bool, live, a=None, figures: list | None =
         st.rerun()
     _progress(watch)
     snapshot = watch.snapshot()
-    with chart_scope(name=lesson_id, collect=figures if figures is not None else []):
+    with chart_scope(name=lesson_id, collect=figures if figures is not None else []), \
+            compact_charts():
         _curves(slot, watch.history, a, empty=_no_curve(watch))
         if a is not None:
             ab_compare.numbers(a, snapshot)
