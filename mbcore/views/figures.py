@@ -101,9 +101,12 @@ def _curves_layout(fig: go.Figure, series: dict, title: str, x: str, y: str, log
                                       yref="container"),
                           margin=dict(t=50, b=70 + 22 * ((len(series) + 1) // 2)))
     if log_y:
-        # a label at 1, 2 and 5 of every decade: a curve spanning less than one
-        # decade still shows values to read off
-        fig.update_yaxes(type="log", dtick="D2", exponentformat="power")
+        # a curve within two decades gets labels at 1, 2 and 5 of each (one label
+        # per decade left it one or none to read); wider ones one per decade
+        values = [v for vs in series.values() for v in vs if v and v > 0]
+        decades = np.log10(max(values) / min(values)) if values else 0.0
+        fig.update_yaxes(type="log", dtick="D2" if decades <= 2 else 1,
+                         exponentformat="power")
     return fig
 
 
