@@ -60,10 +60,16 @@ design your own network, from its inputs to its outputs.
 # each worker loads TensorFlow before it is asked for anything.
 shared_runner()
 PAGES = lesson_pages()
+# A lecture's walkthrough (presenter view) and the students' page of a class room.
+LECTURE = [st.Page(ROOT / "pages" / "walkthrough.py", title="Lecture walkthrough",
+                   url_path="walkthrough", icon=":material/co_present:"),
+           st.Page(ROOT / "pages" / "join.py", title="Join a class", url_path="join",
+                   icon=":material/groups:")]
 HOME = st.Page(landing, title="Overview", icon=":material/home:", default=True)
 st.set_page_config(page_title="Multi-branch networks", page_icon=ICON, layout="wide")
 st.navigation({
     "": [HOME],
     "Lessons": [PAGES[lesson_id] for lesson_id in LESSONS],
     "Build your own": [PAGES[BUILD_YOUR_OWN.id]],
+    "Lecture": LECTURE,
 }).run()

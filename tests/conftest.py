@@ -7,3 +7,18 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))      # loadtest, membench: imported by their tests
+
+
+import pytest  # noqa: E402  (after the environment above is set)
+
+
+@pytest.fixture
+def end_workers():
+    """For a test that trains through a page: end the shared runner's worker
+    processes with the test, so none is still starting when pytest exits."""
+    yield
+    from mbcore.engine import runner as jobs
+    with jobs._shared_lock:
+        runner, jobs._shared = jobs._shared, None
+    if runner is not None:
+        runner.shutdown()

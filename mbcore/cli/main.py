@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mbcore.cli import model, tools, train  # noqa: F401  (each registers its commands)
+from mbcore.cli import model, tools, train, walkthrough  # noqa: F401  (each registers its commands)
 from mbcore.cli.common import COMMANDS, EXIT_BAD_INPUT, Parser, fields_help, with_settings
 from mbcore.settings import SettingsError
 

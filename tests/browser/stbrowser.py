@@ -38,7 +38,8 @@ def free_port() -> int:
 def clean_env(home: str) -> dict:
     """What the app sees: no inherited STREAMLIT_*, KERAS_*, TF_* or test variables."""
     env = {k: os.environ[k] for k in ("PATH", "LANG", "LC_ALL", "TZ", "TMPDIR") if k in os.environ}
-    env.update(HOME=home, PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1")
+    env.update(HOME=home, PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1",
+               MBCORE_ROOMS_DB=os.path.join(home, "rooms.sqlite3"))   # class rooms of this run
     return env
 
 

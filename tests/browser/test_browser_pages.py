@@ -76,7 +76,7 @@ def changes(samples: list[dict]) -> list[tuple]:
 
 def test_train_grows_the_chart_and_shows_final_metrics(lesson_page):
     page = lesson_page.page
-    train = page.get_by_role("button", name=re.compile(r"^▶ Train$")).first
+    train = page.get_by_role("button", name=re.compile(r"(^|\s)Train$")).first
     train.wait_for(state="visible")
     assert train.is_enabled()
     changes_ = TRAIN_SETTINGS.get(lesson_page.lesson_id, {"Epochs": 20})

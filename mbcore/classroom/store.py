@@ -1,0 +1,277 @@
+"""Where a class room lives: its code, presenter token, current question, answers.
+
+`RoomStore` is the whole interface the pages use, kept small so that a second
+implementation (Redis, for several app replicas) needs only these methods.
+`SqliteRoomStore` is the default: one SQLite file (MBCORE_ROOMS_DB, default
+data/rooms.sqlite3), so rooms survive a server restart. Each call opens its own
+short connection and transaction; WAL lets students answer while the projector
+reads, and a UNIQUE (room, question, nickname) row means a student who answers
+twice changes their answer instead of counting twice.
+
+No student data is kept beyond the nickname they choose; rooms expire.
+"""
+from __future__ import annotations
+
+import abc
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import sqlite3
+import time
+from collections import Counter
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+
+# No 0/O, 1/I/L: a code read off a projector must be typed without guessing.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 4
+ROOM_HOURS = 4.0
+NICKNAME_MAX = 24
+DB_ENV = "MBCORE_ROOMS_DB"
+DEFAULT_DB = Path(__file__).resolve().parents[2] / "data" / "rooms.sqlite3"
+
+
+class RoomError(ValueError):
+    """A room cannot be used (unknown, closed or expired code; bad nickname or answer)."""
+
+
+class NotPresenter(PermissionError):
+    """A presenter-only action without the room's presenter token."""
+
+
+@dataclass(frozen=True)
+class Room:
+    code: str
+    walkthrough: str
+    step: int                  # the presenter's current step, from 1
+    question: dict | None      # the current question (id, kind, text, options, unit) or None
+    revealed: bool             # the presenter has revealed the answers of this question
+    expires: float             # epoch seconds
+    explore: dict | None = None    # the step's own-variant task (id, lesson, settings, fields,
+                                   # measured) or None
+
+
+def normalise_code(text: str) -> str:
+    return "".join(str(text or "").split()).upper()
+
+
+class RoomStore(abc.ABC):
+    """What a room store does. Presenter-only methods take the token and raise
+    NotPresenter when it is wrong; everything about a room raises RoomError when
+    the code is unknown, closed or expired."""
+
+    @abc.abstractmethod
+    def open(self, walkthrough: str, hours: float = ROOM_HOURS) -> tuple[str, str]:
+        """A new room: (code, presenter token)."""
+
+    @abc.abstractmethod
+    def room(self, code: str) -> Room:
+        """The room's current state."""
+
+    @abc.abstractmethod
+    def set_step(self, code: str, token: str, step: int, question: dict | None,
+                 explore: dict | None = None) -> None:
+        """Presenter: move the room to a step (its question, not yet revealed, and its
+        own-variant task)."""
+
+    @abc.abstractmethod
+    def reveal(self, code: str, token: str, revealed: bool = True) -> None:
+        """Presenter: show (or hide again) the answers to the current question."""
+
+    @abc.abstractmethod
+    def close(self, code: str, token: str) -> None:
+        """Presenter: end the room; its code stops working and its answers are deleted."""
+
+    @abc.abstractmethod
+    def answer(self, code: str, question_id: str, nickname: str, value: str) -> None:
+        """Student: record (or change) this nickname's answer to a question."""
+
+    @abc.abstractmethod
+    def answers(self, code: str, question_id: str) -> dict[str, str]:
+        """nickname -> answer, for one question of a room."""
+
+    @abc.abstractmethod
+    def submit_result(self, code: str, task_id: str, nickname: str, settings: dict,
+                      value: float) -> None:
+        """Student: record (or replace) the result of this nickname's own variant."""
+
+    @abc.abstractmethod
+    def results(self, code: str, task_id: str) -> list[dict]:
+        """Every submitted variant: {nickname, settings, value}."""
+
+    def counts(self, code: str, question_id: str) -> Counter:
+        return Counter(self.answers(code, question_id).values())
+
+
+def check_nickname(nickname: str) -> str:
+    name = " ".join(str(nickname or "").split())
+    if not name:
+        raise RoomError("choose a nickname")
+    if len(name) > NICKNAME_MAX:
+        raise RoomError(f"a nickname has at most {NICKNAME_MAX} characters")
+    return name
+
+
+def check_answer(question: dict, value) -> str:
+    """A student's answer as stored text: one of a choice question's options, or a
+    finite number."""
+    if question.get("kind") == "choice":
+        if value not in question.get("options", ()):
+            raise RoomError(f"choose one of {', '.join(question.get('options', ()))}")
+        return str(value)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise RoomError("give a number") from None
+    if number != number or abs(number) == float("inf"):
+        raise RoomError("give a finite number")
+    return repr(number)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(str(token or "").encode()).hexdigest()
+
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS rooms (
+    code TEXT PRIMARY KEY, token_sha256 TEXT NOT NULL, walkthrough TEXT NOT NULL,
+    step INTEGER NOT NULL DEFAULT 1, question TEXT, explore TEXT,
+    revealed INTEGER NOT NULL DEFAULT 0,
+    expires REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS answers (
+    code TEXT NOT NULL REFERENCES rooms(code) ON DELETE CASCADE, question TEXT NOT NULL,
+    nickname TEXT NOT NULL, value TEXT NOT NULL, at REAL NOT NULL,
+    UNIQUE (code, question, nickname));
+CREATE TABLE IF NOT EXISTS results (
+    code TEXT NOT NULL REFERENCES rooms(code) ON DELETE CASCADE, task TEXT NOT NULL,
+    nickname TEXT NOT NULL, settings TEXT NOT NULL, value REAL NOT NULL, at REAL NOT NULL,
+    UNIQUE (code, task, nickname));
+"""
+
+
+class SqliteRoomStore(RoomStore):
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path or os.environ.get(DB_ENV) or DEFAULT_DB)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with closing(self._connect()) as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        # autocommit mode; writes take BEGIN IMMEDIATE so concurrent writers queue
+        # on the busy timeout instead of failing on a lock upgrade
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db.execute("PRAGMA busy_timeout=30000")
+        db.execute("PRAGMA foreign_keys=ON")
+        return db
+
+    def _write(self, sql: str, params: tuple) -> int:
+        with closing(self._connect()) as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                changed = db.execute(sql, params).rowcount
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            return changed
+
+    def open(self, walkthrough: str, hours: float = ROOM_HOURS) -> tuple[str, str]:
+        token = secrets.token_urlsafe(16)
+        now = time.time()
+        self._write("DELETE FROM rooms WHERE expires < ?", (now,))
+        for _ in range(50):
+            code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+            try:
+                self._write("INSERT INTO rooms (code, token_sha256, walkthrough, expires) "
+                            "VALUES (?, ?, ?, ?)", (code, _digest(token), walkthrough,
+                                                    now + hours * 3600))
+                return code, token
+            except sqlite3.IntegrityError:       # the code is taken: draw another
+                continue
+        raise RoomError("no free room code; close some rooms and try again")
+
+    def _row(self, code: str):
+        with closing(self._connect()) as db:
+            row = db.execute("SELECT code, walkthrough, step, question, revealed, expires, "
+                             "token_sha256, explore FROM rooms WHERE code = ?",
+                             (normalise_code(code),)).fetchone()
+        if row is None or row[5] < time.time():
+            raise RoomError(f"there is no open room {normalise_code(code) or '(empty)'}: "
+                            "check the code on the projector (rooms end after a few hours)")
+        return row
+
+    def room(self, code: str) -> Room:
+        c, walk, step, question, revealed, expires, _, explore = self._row(code)
+        return Room(code=c, walkthrough=walk, step=step,
+                    question=json.loads(question) if question else None,
+                    revealed=bool(revealed), expires=expires,
+                    explore=json.loads(explore) if explore else None)
+
+    def _presenter(self, code: str, token: str) -> str:
+        row = self._row(code)
+        if not hmac.compare_digest(row[6], _digest(token)):
+            raise NotPresenter("only the lecturer who opened this room can do that")
+        return row[0]
+
+    def set_step(self, code: str, token: str, step: int, question: dict | None,
+                 explore: dict | None = None) -> None:
+        code = self._presenter(code, token)
+        self._write("UPDATE rooms SET step = ?, question = ?, explore = ?, revealed = 0 "
+                    "WHERE code = ?", (int(step), json.dumps(question) if question else None,
+                                       json.dumps(explore) if explore else None, code))
+
+    def reveal(self, code: str, token: str, revealed: bool = True) -> None:
+        code = self._presenter(code, token)
+        self._write("UPDATE rooms SET revealed = ? WHERE code = ?", (int(revealed), code))
+
+    def close(self, code: str, token: str) -> None:
+        code = self._presenter(code, token)
+        self._write("DELETE FROM rooms WHERE code = ?", (code,))
+
+    def answer(self, code: str, question_id: str, nickname: str, value: str) -> None:
+        room = self.room(code)
+        if not room.question or room.question.get("id") != question_id:
+            raise RoomError("this question is closed: the lecturer has moved on")
+        value = check_answer(room.question, value)
+        self._write("INSERT INTO answers (code, question, nickname, value, at) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (code, question, nickname) "
+                    "DO UPDATE SET value = excluded.value, at = excluded.at",
+                    (room.code, question_id, check_nickname(nickname), value, time.time()))
+
+    def answers(self, code: str, question_id: str) -> dict[str, str]:
+        code = self.room(code).code
+        with closing(self._connect()) as db:
+            rows = db.execute("SELECT nickname, value FROM answers WHERE code = ? AND "
+                              "question = ? ORDER BY at", (code, question_id)).fetchall()
+        return dict(rows)
+
+
+    def submit_result(self, code: str, task_id: str, nickname: str, settings: dict,
+                      value: float) -> None:
+        room = self.room(code)
+        if not room.explore or room.explore.get("id") != task_id:
+            raise RoomError("this exercise is closed: the lecturer has moved on")
+        value = float(value)
+        if value != value or abs(value) == float("inf"):
+            raise RoomError("the result is not a finite number")
+        self._write("INSERT INTO results (code, task, nickname, settings, value, at) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code, task, nickname) "
+                    "DO UPDATE SET settings = excluded.settings, value = excluded.value, "
+                    "at = excluded.at", (room.code, task_id, check_nickname(nickname),
+                                         json.dumps(settings), value, time.time()))
+
+    def results(self, code: str, task_id: str) -> list[dict]:
+        code = self.room(code).code
+        with closing(self._connect()) as db:
+            rows = db.execute("SELECT nickname, settings, value FROM results WHERE code = ? "
+                              "AND task = ? ORDER BY at", (code, task_id)).fetchall()
+        return [{"nickname": n, "settings": json.loads(s), "value": v} for n, s, v in rows]
+
+
+def default_store() -> RoomStore:
+    """The store the app uses: SQLite at MBCORE_ROOMS_DB (or data/rooms.sqlite3)."""
+    return SqliteRoomStore()

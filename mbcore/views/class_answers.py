@@ -1,0 +1,49 @@
+"""The class's answers as a Plotly figure: a bar per option for a choice
+question, a histogram for a number, with the measured value marked beside them."""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from mbcore.views.figures import COLORS, _layout
+
+
+def answers_figure(question: dict, answers: list[str],
+                   measured: dict[str, float] | None = None) -> go.Figure:
+    """`question` as the room stores it; `measured`: run name -> measured value."""
+    title = f"The class's answers ({len(answers)})"
+    if question["kind"] == "choice":
+        options = list(question["options"])
+        counts = [sum(1 for a in answers if a == o) for o in options]
+        fig = go.Figure(go.Bar(x=options, y=counts, text=counts, textposition="outside",
+                               marker_color=COLORS[0]))
+        return _layout(fig, title, "", "students", yaxis=dict(rangemode="tozero"))
+    values = []
+    for a in answers:
+        try:
+            values.append(float(a))
+        except ValueError:
+            continue
+    fig = go.Figure(go.Histogram(x=values, marker_color=COLORS[0], name="answers"))
+    for i, (name, value) in enumerate((measured or {}).items()):
+        fig.add_vline(x=value, line_dash="dash", line_color=COLORS[(i + 1) % len(COLORS)],
+                      annotation_text=f"measured ({name}): {value:.4g}")
+    return _layout(fig, title, question.get("unit", ""), "students")
+
+
+def results_figure(results: list[dict], field: str, measured: str) -> go.Figure:
+    """The class's own variants: the submitted validation value against the setting
+    they varied, one dot per student (named on hover)."""
+    points = []
+    for r in results:
+        raw = r["settings"].get(field)
+        try:
+            x = float(raw)
+        except (TypeError, ValueError):
+            x = raw          # a choice or a switch: a category on the axis
+        points.append((x, r["value"], r["nickname"]))
+    fig = go.Figure(go.Scatter(x=[p[0] for p in points], y=[p[1] for p in points],
+                               text=[p[2] for p in points], mode="markers",
+                               marker=dict(size=14, color=COLORS[0], opacity=0.75),
+                               hovertemplate="%{text}: %{y:.4g}<extra></extra>"))
+    return _layout(fig, f"The class's variants ({len(points)})", field,
+                   f"validation {measured}")

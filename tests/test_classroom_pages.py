@@ -1,0 +1,105 @@
+"""The class room through Streamlit's AppTest: the lecturer opens a room on a
+walkthrough step with a question, students join with the code and answer, the
+projector counts them and, on Reveal, shows the distribution."""
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from mbcore.classroom import SqliteRoomStore
+from conftest import ROOT
+
+WALK = ROOT / "pages" / "walkthrough.py"
+JOIN = ROOT / "pages" / "join.py"
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    path = tmp_path / "rooms.sqlite3"
+    monkeypatch.setenv("MBCORE_ROOMS_DB", str(path))
+    return path
+
+
+def run(at):
+    at = at.run()          # an AppTest, or an element whose run() reruns its AppTest
+    assert not at.exception, at.exception[0].value
+    return at
+
+
+def presenter_on_question(step="5"):
+    at = AppTest.from_file(str(WALK), default_timeout=60)
+    at.query_params.update(name="seed_002", step=step)
+    run(at)
+    run(at.button(key="_mb_room_open").click())
+    return at
+
+
+def student(code, nickname, answer):
+    at = AppTest.from_file(str(JOIN), default_timeout=60)
+    at.query_params["room"] = code.lower()
+    run(at)
+    run(at.text_input(key="_mb_nickname").input(nickname))
+    at.radio(key="_mb_a_step5").set_value(answer)     # sent with the form, not before
+    run(at.button[-1].click())                       # the form's submit button
+    return at
+
+
+def test_students_answer_and_the_presenter_reveals(db):
+    at = presenter_on_question()
+    code, token = at.session_state["_mb_room"]
+    room = SqliteRoomStore(db).room(code)
+    assert room.step == 5 and room.question["id"] == "step5"
+    options = room.question["options"]
+    for i in range(3):
+        s = student(code, f"student {i}", options[i % 2])
+        assert any(f"Your answer: **{options[i % 2]}**" in m.value for m in s.success)
+    run(at)
+    assert next(m for m in at.metric if m.label == "Answered").value == "3"
+    assert not at.get("plotly_chart")
+    run(at.button(key="_mb_reveal_step5").click())
+    assert SqliteRoomStore(db).room(code).revealed
+    assert at.get("plotly_chart"), "no distribution of answers after Reveal"
+    assert SqliteRoomStore(db).counts(code, "step5") == {options[0]: 2, options[1]: 1}
+
+
+def test_next_moves_the_room_to_the_next_question(db):
+    at = presenter_on_question(step="4")
+    code, _ = at.session_state["_mb_room"]
+    assert SqliteRoomStore(db).room(code).question is None       # step 4 asks nothing
+    run(at.button(key="_mb_walk_next").click())
+    assert SqliteRoomStore(db).room(code).question["id"] == "step5"
+
+
+def test_a_wrong_code_says_so_and_offers_a_way_back(db):
+    at = AppTest.from_file(str(JOIN), default_timeout=60)
+    at.query_params["room"] = "ZZZZ"
+    run(at)
+    assert "no open room ZZZZ" in at.error[0].value
+    run(at.button[0].click())
+    assert "room" not in at.query_params
+    assert at.text_input(key="_mb_join_code")
+
+
+TINY_TASK = {"id": "step8", "lesson": "depth_residual", "fields": ["blocks"], "measured": "loss",
+             "settings": {"blocks": "2", "n_train": "64", "n_val": "16", "epochs": "2"}}
+
+
+
+def test_a_student_trains_their_own_variant_and_the_projector_plots_it(db, end_workers):
+    from test_pages import wait_until
+    at = presenter_on_question(step="8")                 # seed_002's exercise explores blocks
+    code, token = at.session_state["_mb_room"]
+    assert SqliteRoomStore(db).room(code).explore["fields"] == ["blocks"]
+    SqliteRoomStore(db).set_step(code, token, 8, None, TINY_TASK)   # a tiny network, for speed
+    s = AppTest.from_file(str(JOIN), default_timeout=60)
+    s.query_params["room"] = code
+    run(s)
+    run(s.text_input(key="_mb_nickname").input("ada"))
+    run(s.slider(key="_mb_x_step8_blocks").set_value(3))
+    run(s.button(key="depth_residual/train_start").click())
+    wait_until(s, lambda a: any(b.key == "_mb_send_step8" for b in a.button), timeout=240)
+    run(s.button(key="_mb_send_step8").click())
+    sent = SqliteRoomStore(db).results(code, "step8")
+    assert [(r["nickname"], r["settings"]) for r in sent] == [("ada", {"blocks": "3"})]
+    assert sent[0]["value"] > 0
+    run(at)
+    assert next(m for m in at.metric if m.label == "Variants sent").value == "1"
+    assert any("The class's variants (1)" in c.proto.spec for c in at.get("plotly_chart"))

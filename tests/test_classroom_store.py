@@ -1,0 +1,123 @@
+"""The class room store: codes, presenter token, answers counted under load, a
+database that outlives its connection (a server restart), expiry."""
+import threading
+import time
+
+import pytest
+
+from mbcore.classroom import NotPresenter, RoomError, SqliteRoomStore, normalise_code
+
+QUESTION = {"id": "step5", "kind": "choice", "text": "Deeper better?",
+            "options": ["yes", "no"], "unit": ""}
+
+
+@pytest.fixture
+def db(tmp_path):
+    return tmp_path / "rooms.sqlite3"
+
+
+def opened(db):
+    store = SqliteRoomStore(db)
+    code, token = store.open("seed_002")
+    store.set_step(code, token, 5, QUESTION)
+    return store, code, token
+
+
+def test_a_room_has_a_short_readable_code_and_a_question(db):
+    store, code, _ = opened(db)
+    assert len(code) == 4 and not set(code) & set("01OIL")
+    room = store.room(code.lower())                 # students may type it in lower case
+    assert (room.code, room.step, room.question, room.revealed) == (code, 5, QUESTION, False)
+
+
+def test_presenter_actions_need_the_token(db):
+    store, code, token = opened(db)
+    for action in (lambda t: store.reveal(code, t), lambda t: store.set_step(code, t, 6, None),
+                   lambda t: store.close(code, t)):
+        with pytest.raises(NotPresenter):
+            action("a-student-guess")
+    assert not store.room(code).revealed
+    store.reveal(code, token)
+    assert store.room(code).revealed
+    store.close(code, token)
+    with pytest.raises(RoomError):
+        store.room(code)
+
+
+def test_a_hundred_concurrent_answers_are_all_counted(db):
+    store, code, _ = opened(db)
+    start = threading.Barrier(100)
+    errors = []
+
+    def student(i):
+        try:
+            mine = SqliteRoomStore(db)           # each student's request: its own connection
+            start.wait()
+            mine.answer(code, "step5", f"student {i}", "yes" if i % 4 else "no")
+        except Exception as err:  # noqa: BLE001  (collected and asserted below)
+            errors.append(err)
+
+    threads = [threading.Thread(target=student, args=(i,)) for i in range(100)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert store.counts(code, "step5") == {"yes": 75, "no": 25}
+
+
+def test_answering_again_changes_the_answer_instead_of_counting_twice(db):
+    store, code, _ = opened(db)
+    store.answer(code, "step5", "ada", "yes")
+    store.answer(code, "step5", " ada ", "no")
+    assert store.answers(code, "step5") == {"ada": "no"}
+
+
+def test_rooms_survive_a_reopen_of_the_database(db):
+    store, code, token = opened(db)
+    store.answer(code, "step5", "ada", "yes")
+    del store
+    again = SqliteRoomStore(db)                   # a restarted server opens the same file
+    assert again.answers(code, "step5") == {"ada": "yes"}
+    again.reveal(code, token)                    # the lecturer's token still works
+    assert again.room(code).revealed
+
+
+def test_wrong_expired_or_moved_on(db):
+    store = SqliteRoomStore(db)
+    with pytest.raises(RoomError, match="no open room ZZZZ"):
+        store.room("zz zz")
+    code, token = store.open("seed_000", hours=-1 / 3600)      # expired a second ago
+    with pytest.raises(RoomError):
+        store.answer(code, "step1", "ada", "x")
+    store, code, token = opened(db)
+    with pytest.raises(RoomError, match="moved on"):
+        store.answer(code, "step1", "ada", "yes")
+    with pytest.raises(RoomError, match="nickname"):
+        store.answer(code, "step5", "   ", "yes")
+    with pytest.raises(RoomError, match="choose one of yes, no"):
+        store.answer(code, "step5", "ada", "maybe")
+    store.set_step(code, token, 6, {"id": "step6", "kind": "number", "text": "MSE?"})
+    for bad in ("lots", "nan", "inf"):
+        with pytest.raises(RoomError):
+            store.answer(code, "step6", "ada", bad)
+    store.answer(code, "step6", "ada", "0.25")
+    assert store.answers(code, "step6") == {"ada": "0.25"}
+    assert normalise_code(" k7 q2 ") == "K7Q2"
+
+
+def test_students_submit_their_own_variants_results(db):
+    store, code, token = opened(db)
+    with pytest.raises(RoomError, match="moved on"):
+        store.submit_result(code, "step5", "ada", {"blocks": "4"}, 0.1)
+    task = {"id": "step5", "lesson": "depth_residual", "settings": {}, "fields": ["blocks"],
+            "measured": "loss"}
+    store.set_step(code, token, 5, QUESTION, task)
+    assert store.room(code).explore == task
+    store.submit_result(code, "step5", "ada", {"blocks": "4"}, 0.2)
+    store.submit_result(code, "step5", "ada", {"blocks": "8"}, 0.05)      # a better try
+    store.submit_result(code, "step5", "bob", {"blocks": "1"}, 0.3)
+    assert [(r["nickname"], r["settings"]["blocks"], r["value"])
+            for r in store.results(code, "step5")] == [("ada", "8", 0.05), ("bob", "1", 0.3)]
+    with pytest.raises(RoomError, match="finite"):
+        store.submit_result(code, "step5", "eve", {}, float("nan"))
