@@ -11,7 +11,9 @@ BOXES_JS = """() => {
                       return {top: Math.round(r.top), bottom: Math.round(r.bottom)}; };
   const main = document.querySelector('[data-testid="stMain"]');
   const train = [...main.querySelectorAll('button')].find(b => /Train$/.test(b.innerText.trim()));
-  const plots = [...main.querySelectorAll('[data-testid="stPlotlyChart"]')];
+  // charts on screen (a chart being replaced leaves an empty, zero-height copy)
+  const plots = [...main.querySelectorAll('[data-testid="stPlotlyChart"]')]
+    .filter(p => p.getBoundingClientRect().height > 0);
   const title = el => { const gd = el.querySelector('.js-plotly-plot');
                         return ((gd && gd.layout && gd.layout.title) || {}).text || ""; };
   const header = document.querySelector('[data-testid="stHeader"]');
