@@ -47,7 +47,7 @@ CASES = {
         ab_change=("left_width", 14, ["fit_sin_output", "fit_exp_output"])),
     "aux_output": Case(
         quick={"embed_dim": 8, "seq_len": 10, "vocab": 500, "n_samples": 200, "epochs": 2},
-        arch_change=("embed_dim", 32), charts_after_training=4,
+        arch_change=("embed_dim", 16), charts_after_training=4,
         learns=({"vocab": 300, "embed_dim": 8, "seq_len": 10, "n_samples": 300,
                  "learning_rate": 0.01}, 4, 0.6),
         browser_train={"Training samples": 300, "Epochs": 4},

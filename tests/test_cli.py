@@ -6,7 +6,11 @@ import sys
 import pytest
 
 from mbcore.cli.main import main
+from mbcore.lessons.aux_output import TUTORIAL_SIZE
 from mbcore.lessons import LESSONS
+
+# The tutorial's sizes as --set options (aux_output's defaults are a classroom size).
+FULL_SIZE = [a for k, v in TUTORIAL_SIZE.items() if k != "epochs" for a in ("--set", f"{k}={v}")]
 
 
 def run(*args):
@@ -22,7 +26,7 @@ def test_lessons_lists_every_registered_id(capsys):
 
 
 @pytest.mark.parametrize("args,params", [
-    (["two_branches"], 50_890), (["aux_output"], 5_200_610), (["mlp_shapes"], 6_154),
+    (["two_branches"], 50_890), (["aux_output", *FULL_SIZE], 5_200_610), (["aux_output"], 83_170), (["mlp_shapes"], 6_154),
     (["depth_residual"], 23_631), (["depth_residual", "--set", "residual=false"], 1_131),
     (["two_branches", "--set", "merge=add"], 50_570),
 ])
@@ -36,7 +40,7 @@ def test_summary_json(capsys, args, params):
 
 
 def test_summary_text_shows_the_seed_table(capsys):
-    assert main(["summary", "aux_output"]) == 0
+    assert main(["summary", "aux_output", *FULL_SIZE]) == 0
     text = capsys.readouterr().out
     assert "embedding (Embedding)" in text and "5,120,000" in text
     assert "Total params: 5,200,610" in text

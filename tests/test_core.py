@@ -7,6 +7,7 @@ import pytest
 
 from mbcore.network.builder import build_model as build_graph
 from mbcore.lessons import ALL_LESSONS, LESSONS, Experiment, get_lesson
+from mbcore.lessons.aux_output import TUTORIAL_SIZE
 from mbcore.network.merges import MERGE_NAMES, MergeError
 from mbcore.settings import SettingsError
 from mbcore.network.summary import summary_rows
@@ -31,7 +32,8 @@ def settings(lesson_id, **changes):
 
 SEED_FACTS = [
     ("two_branches", {}, 50_890),
-    ("aux_output", {}, 5_200_610),
+    ("aux_output", TUTORIAL_SIZE, 5_200_610),
+    ("aux_output", {}, 83_170),
     ("depth_residual", {"residual": True, "blocks": 20, "merge": "concatenate"}, 23_631),
     ("depth_residual", {"residual": False}, 1_131),
     ("mlp_shapes", {}, 6_154),

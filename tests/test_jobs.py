@@ -144,3 +144,18 @@ def test_a_worker_never_runs_the_servers_main_script(tmp_path, monkeypatch):
         r.shutdown()
     assert result.status == "done"
     assert result.insights["streamlit"] is False and result.insights["main"] != str(page)
+
+
+def test_a_worker_loads_tensorflow_before_its_first_job():
+    """No Train press waits for the import: an idle worker has TensorFlow loaded."""
+    r = JobRunner(workers=1)
+    try:
+        pid = r.worker_pids()[0]
+
+        def loaded():
+            with open(f"/proc/{pid}/maps") as maps:
+                return "tensorflow" in maps.read()
+        assert wait_for(loaded, 180)
+        assert r.stats["trainings_run"] == 0
+    finally:
+        r.shutdown()

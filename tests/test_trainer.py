@@ -339,3 +339,11 @@ def test_a_worker_measures_only_the_insights_its_lesson_shows():
     shapes = insights("mlp_shapes", **MLP)
     assert set(shapes) == {"weights"} and all(w.ndim == 2 for w in shapes["weights"].values())
     assert insights("multi_io", **MULTI) == {}      # its page shows neither: nothing measured
+
+
+def test_a_short_training_reports_its_progress_several_times():
+    """Ten quick epochs still arrive in several reports, so the curve visibly grows."""
+    reports = []
+    train_settings(small("multi_io", **MULTI), 20, on_progress=lambda p: reports.append(p))
+    grew = [p["epoch"] for p in reports if p["rows"]]
+    assert len(grew) >= 8 and grew[-1] == 20

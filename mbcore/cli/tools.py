@@ -46,3 +46,18 @@ command("membench", "server and worker memory over many trainings (tools/membenc
         setup=tool_options({"biggest": "train each lesson's biggest allowed settings once "
                                        "instead, and report each worker's peak"},
                            trainings=50))
+
+
+def _uibench(args):
+    argv = [f"--repeats={args.repeats}"] + ([f"--lessons={args.lessons}"] if args.lessons else [])
+    return subprocess.call([sys.executable, str(TOOLS / "uibench.py"), *argv,
+                            *(["--json"] if args.json else [])])
+
+
+def _uibench_options(p):
+    tool_options(repeats=2)(p)
+    p.add_argument("--lessons", default="", help="comma-separated lesson ids (default: all)")
+
+
+command("uibench", "how live the app is in Chromium: Train -> first point, updates/s, "
+        "Stop, slider (tools/uibench.py)", _uibench, lesson=False, setup=_uibench_options)

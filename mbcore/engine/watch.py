@@ -8,6 +8,7 @@ result on screen no longer matches its controls.
 """
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -106,6 +107,17 @@ class Watch:
                 if result is not None:
                     self.run = self._outcome(result)
         return self
+
+    def wait_for_news(self, timeout: float, step: float = 0.04) -> "Watch":
+        """update(), waiting up to `timeout` seconds for a new epoch or the end,
+        so that a page redraws its curves when they have grown, not on a timer."""
+        end = time.monotonic() + timeout
+        epoch = self.epoch
+        while True:
+            self.update()
+            if self.finished or self.epoch != epoch or time.monotonic() >= end:
+                return self
+            time.sleep(step)
 
     def cancel(self) -> None:
         """Stop: the training ends unless someone else is watching the same one,

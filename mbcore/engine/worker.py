@@ -227,7 +227,13 @@ def serve() -> None:
     sys.modules.setdefault("pandas", None)
     inbox = _Inbox(stdin)
     inbox.start()
-    job_fn = None         # loaded with the first job, so that a bad path fails that job
+    # Warm up before the first job arrives: importing the job function loads
+    # TensorFlow and the trainer (seconds), which no Train press should wait for.
+    # A bad path is not fatal here: the first job tries again and fails with it.
+    try:
+        job_fn = _load(init["job_fn"])
+    except Exception:  # reported by the first job that needs it
+        job_fn = None
     state: dict = {}
     for _ in range(init["jobs"]):
         message = inbox.jobs.get()

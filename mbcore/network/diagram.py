@@ -42,7 +42,7 @@ def _label(node) -> str:
 def to_dot(graph: Graph, title: str = "", rankdir: str = "TB") -> str:
     lines = [f"digraph {_q(title or 'model')} {{",
              f'  rankdir={rankdir}; nodesep=0.25; ranksep=0.35;',
-             '  node [fontname="Helvetica" fontsize=11]; edge [fontname="Helvetica" fontsize=9];']
+             '  node [fontname="Helvetica" fontsize=14]; edge [fontname="Helvetica" fontsize=11];']
     clusters: dict[str, list[str]] = {}
     for node in graph.nodes:
         decl = f"  {_q(node.name)} [label={_q(_label(node))} {_STYLE[_kind(graph, node)]}];"

@@ -28,6 +28,7 @@ from mbcore.training.compiled import DIVERGED, OK, CompiledTraining  # noqa: E40
 
 MAX_CHUNK = 64          # most epochs per compiled call (size of the row buffer)
 REFRESH_SECONDS = 0.25  # aim: hand back progress about four times a second
+MIN_REPORTS = 10        # and at least this many reports per fit, so a short run is live
 
 def _field(data, name):
     return data[name] if isinstance(data, dict) else getattr(data, name)
@@ -245,17 +246,20 @@ class Trainer(CompiledTraining):
                 return self._finish("diverged" if status == DIVERGED else "stopped")
             calls += 1
             if calls > 1:
-                count, budget = self._next_size(spent / max(used, 1))
+                most = max(1, total_epochs // MIN_REPORTS)
+                count, budget = self._next_size(spent / max(used, 1), most)
             else:  # a traced call says nothing about speed: time a small one
                 count, budget = 1, min(4, self.n_batches)
         return self._finish("done")
 
-    def _next_size(self, per_batch):
-        """Epochs and batches for the next call to last about refresh_seconds."""
+    def _next_size(self, per_batch, most_epochs=MAX_CHUNK):
+        """Epochs and batches for the next call to last about refresh_seconds,
+        and to cover no more than `most_epochs` epochs (so that a ten-epoch
+        training that takes a second still shows its curve grow)."""
         batches = max(1, int(self.refresh_seconds / max(per_batch, 1e-7)))
         if batches < self.n_batches:
             return 1, batches                 # slow epochs: report mid-epoch
-        count = min(self.max_chunk, batches // self.n_batches)
+        count = min(self.max_chunk, most_epochs, batches // self.n_batches)
         return count, count * self.n_batches
 
     def _finish(self, status):

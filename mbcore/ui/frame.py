@@ -6,8 +6,12 @@ away, the then-and-now boxes are left out and charts are drawn larger.
 """
 from __future__ import annotations
 
+import contextlib
+from contextvars import ContextVar
+
 import streamlit as st
 
+from mbcore.engine.runner import shared_runner
 from mbcore.lessons import Experiment, Lesson, get_lesson
 from mbcore.settings import Settings
 from mbcore.ui.charts import new_page, placed
@@ -20,7 +24,9 @@ from mbcore.ui.navigation import use_app_navigation
 def page(lesson_id: str) -> Lesson:
     """Wide layout, the lesson's title and its one-line blurb."""
     use_app_navigation()
+    shared_runner()     # workers start (and load TensorFlow) while the page is read
     new_page()
+    _training_area.set(None)
     lesson = get_lesson(lesson_id)
     st.set_page_config(page_title=lesson.title, page_icon="🔀", layout="wide")
     st.title(lesson.title)
@@ -50,7 +56,38 @@ def lesson_page(lesson_id: str, text: str, rankdir: str = "TB") -> tuple[Experim
         st.stop()
     with right:
         model_view(exp, rankdir=rankdir)
+        # The lesson's training goes directly under the diagram, so that the Train
+        # row, the live curves and the fit share one screen whatever the text's length.
+        _training_area.set(st.container())
     return exp, aside
+
+
+# Where this page run's training panel goes (a container under the diagram), if the
+# page has one: per script thread, like the chart scopes.
+_training_area: ContextVar = ContextVar("mbcore_training_area", default=None)
+_compact: ContextVar[bool] = ContextVar("mbcore_compact_charts", default=False)
+COMPACT_HEIGHT = 300     # px: Train row, loss curve and fit fit in 800 px together
+
+
+@contextlib.contextmanager
+def training_area():
+    """Draw inside the training place the frame made (once per page run), with
+    compact charts; elsewhere, draw where the page is."""
+    area = _training_area.get()
+    _training_area.set(None)
+    with compact_charts(), area if area is not None else contextlib.nullcontext():
+        yield
+
+
+@contextlib.contextmanager
+def compact_charts():
+    """Charts drawn inside are at most COMPACT_HEIGHT high (also in a fragment's
+    own reruns, which run only the fragment: it says so itself)."""
+    token = _compact.set(True)
+    try:
+        yield
+    finally:
+        _compact.reset(token)
 
 
 def lesson_text(markdown: str) -> None:
@@ -81,7 +118,17 @@ def chart(fig, key: str | None = None) -> None:
     key, config = placed(fig, key)     # A/B key prefix, PNG file name, kept for downloads
     if presenting():
         fig = for_projector(fig)
+    elif _compact.get() and (fig.layout.height or 0) > COMPACT_HEIGHT:
+        fig = compact(fig)
     st.plotly_chart(fig, width="stretch", key=key, config=config)
+
+
+def compact(fig, height: int = COMPACT_HEIGHT):
+    """A copy of a figure, lower (the live training view)."""
+    import plotly.graph_objects as go
+    small = go.Figure(fig)
+    small.update_layout(height=height)
+    return small
 
 
 def for_projector(fig, scale: float = 1.4):

@@ -49,7 +49,8 @@ def model_view(exp: Experiment, rankdir: str = "TB", where=st) -> None:
         c.metric("Inputs → outputs", f"{len(graph.inputs)} → {len(graph.outputs)}")
         diagram, table, code = st.tabs(["Diagram", "Summary table", "Keras code"])
         with diagram:   # a deep net scrolls inside a box instead of stretching the page
-            box = st.container(height=680) if len(graph.nodes) > 14 else st.container()
+            # (low enough that the training panel under it starts on the first screen)
+            box = st.container(height=420) if len(graph.nodes) > 14 else st.container()
             box.graphviz_chart(to_dot(graph, rankdir=rankdir))
         with table:
             st.dataframe(rows, hide_index=True, width="stretch")

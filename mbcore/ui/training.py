@@ -14,13 +14,14 @@ from mbcore.settings import Settings, SettingsError
 from mbcore.ui import ab_compare
 from mbcore.ui.charts import chart_scope, collect_from_here
 from mbcore.ui.downloads import downloads_panel
-from mbcore.ui.frame import chart, table
+from mbcore.ui.frame import chart, compact_charts, table, training_area
 from mbcore.ui.model import experiment
 from mbcore.views import figures
 from mbcore.views.curves import SHOWN_VAL, changes, loss_and_metric_series, loss_label, \
     shown_base, shown_val
 
-POLL_SECONDS = 0.4
+POLL_SECONDS = 0.25     # the live view asks this often; the trainer reports ~4x/s
+NEWS_SECONDS = 0.3      # and waits this long for a new epoch before it redraws anyway
 
 
 def _watches() -> dict:
@@ -93,6 +94,11 @@ def train_panel(exp: Experiment, live=None, title: str = "Training"):
     so far (when the worker sends them) or the final ones. A finished result can
     be pinned as A for an A/B compare, and has a Downloads box.
     """
+    with training_area():
+        return _train_panel(exp, live, title)
+
+
+def _train_panel(exp: Experiment, live, title: str):
     settings, lesson_id = exp.settings, exp.id
     slot = f"{lesson_id}/train"
     st.subheader(title)
@@ -121,13 +127,15 @@ def _live_one(slot: str, was_running: bool, live, a=None, figures: list | None =
     With a pinned run `a`, its curves are overlaid and both fits drawn. The charts
     of a finished run are collected in `figures`, for the Downloads box."""
     lesson_id = slot.split("/")[0]
-    watch = _watches()[slot].update()
+    watch = _watches()[slot]
+    watch = watch.wait_for_news(NEWS_SECONDS) if was_running else watch.update()
     if was_running and watch.finished:
         st.rerun()
     _progress(watch)
     snapshot = watch.snapshot()
-    with chart_scope(name=lesson_id, collect=figures if figures is not None else []):
-        _curves(slot, watch.history, a)
+    with chart_scope(name=lesson_id, collect=figures if figures is not None else []), \
+            compact_charts():
+        _curves(slot, watch.history, a, empty=_no_curve(watch))
         if a is not None:
             ab_compare.numbers(a, snapshot)
             if live is not None and snapshot.predictions and a.predictions:
@@ -136,7 +144,16 @@ def _live_one(slot: str, was_running: bool, live, a=None, figures: list | None =
             live(snapshot)
 
 
-def _curves(slot: str, history: dict, a=None) -> None:
+def _no_curve(watch) -> str:
+    """What an empty loss chart says: waiting, or why no epoch came."""
+    if not watch.finished:
+        return figures.WAITING
+    why = {Status.DIVERGED: "the training diverged in its first epoch",
+           Status.FAILED: "the training failed"}.get(watch.status, f"{watch.status}")
+    return f"No epoch finished: {why}."
+
+
+def _curves(slot: str, history: dict, a=None, empty: str = figures.WAITING) -> None:
     """Loss (and, when classifying, metric) curves; run A's faded under them if pinned."""
     regression = _watches()[slot].exp.lesson.kind == "regression"
     series = loss_and_metric_series(history)
@@ -148,8 +165,10 @@ def _curves(slot: str, history: dict, a=None) -> None:
     for i, (col, name, y) in enumerate(zip(cols, ("loss", "metrics"), ("loss", "value"))):
         log_y = regression and i == 0
         with col:
-            fig = (figures.overlay(pinned[i], series[i], titles[i], y=y, log_y=log_y)
-                   if pinned else figures.curves(series[i], titles[i], y=y, log_y=log_y))
+            fig = (figures.overlay(pinned[i], series[i], titles[i], y=y, log_y=log_y,
+                                   empty=empty)
+                   if pinned else figures.curves(series[i], titles[i], y=y, log_y=log_y,
+                                                 empty=empty))
             chart(fig, key=f"{slot}_{name}")
 
 
@@ -207,7 +226,9 @@ def compare_panel(name: str, label: str, variants: dict, metric: str = "loss"):
 
 
 def _live_many(slot: str, was_running: bool, metric: str, params: dict) -> None:
-    watches = {k: w.update() for k, w in _as_dict(_watches()[slot]).items()}
+    watches = _as_dict(_watches()[slot])
+    wait = NEWS_SECONDS / len(watches) if was_running else 0.0   # shared by the runs
+    watches = {k: w.wait_for_news(wait) for k, w in watches.items()}
     if was_running and all(w.finished for w in watches.values()):
         st.rerun()
     done = sum(w.epoch for w in watches.values())

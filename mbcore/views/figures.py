@@ -36,8 +36,11 @@ def _layout(fig: go.Figure, title: str, x: str = "", y: str = "", height: int = 
     return fig
 
 
+WAITING = "waiting for the first epoch…"
+
+
 def curves(series: dict[str, list], title: str, y: str = "loss", x: str = "epoch",
-           log_y: bool = False, height: int = 400) -> go.Figure:
+           log_y: bool = False, height: int = 400, empty: str = WAITING) -> go.Figure:
     """One line per named series; 'val …' series are dashed in their partner's colour.
 
     `series` maps a legend name to per-epoch values; a name starting with
@@ -46,11 +49,11 @@ def curves(series: dict[str, list], title: str, y: str = "loss", x: str = "epoch
     fig = go.Figure()
     crowded = len(series) > 6          # then one legend entry per pair, on the right
     _add_curves(fig, series, _partners(series), crowded=crowded)
-    return _curves_layout(fig, series, title, x, y, log_y, height, crowded)
+    return _curves_layout(fig, series, title, x, y, log_y, height, crowded, empty)
 
 
 def overlay(a: dict[str, list], b: dict[str, list], title: str, y: str = "loss",
-            log_y: bool = False, height: int = 400) -> go.Figure:
+            log_y: bool = False, height: int = 400, empty: str = WAITING) -> go.Figure:
     """Pinned run A against run B on one chart: the same colour for the same curve,
     A thin and faded, B bold, so each pair reads as 'before' and 'after'."""
     fig = go.Figure()
@@ -59,7 +62,7 @@ def overlay(a: dict[str, list], b: dict[str, list], title: str, y: str = "loss",
     crowded = len(both) > 6
     _add_curves(fig, a, base, label="A · ", width=2, opacity=0.45, crowded=crowded)
     _add_curves(fig, b, base, label="B · ", crowded=crowded)
-    return _curves_layout(fig, both, title, "epoch", y, log_y, height, crowded)
+    return _curves_layout(fig, both, title, "epoch", y, log_y, height, crowded, empty)
 
 
 def _partners(series: dict) -> list[str]:
@@ -81,10 +84,10 @@ def _add_curves(fig: go.Figure, series: dict, base: list[str], label: str = "",
 
 
 def _curves_layout(fig: go.Figure, series: dict, title: str, x: str, y: str, log_y: bool,
-                   height: int, crowded: bool) -> go.Figure:
+                   height: int, crowded: bool, empty: str = WAITING) -> go.Figure:
     fig = _layout(fig, title, x, y, height)
-    if not any(len(v) for v in series.values()):    # drawn before the first epoch
-        fig.add_annotation(text="waiting for the first epoch…", showarrow=False,
+    if not any(len(v) for v in series.values()):    # before the first epoch, or none came
+        fig.add_annotation(text=empty, showarrow=False,
                            xref="paper", yref="paper", x=0.5, y=0.5, font=dict(size=FONT + 2))
         fig.update_xaxes(visible=False)
         fig.update_yaxes(visible=False)
@@ -98,7 +101,12 @@ def _curves_layout(fig: go.Figure, series: dict, title: str, x: str, y: str, log
                                       yref="container"),
                           margin=dict(t=50, b=70 + 22 * ((len(series) + 1) // 2)))
     if log_y:
-        fig.update_yaxes(type="log", dtick=1, exponentformat="power")
+        # a curve within two decades gets labels at 1, 2 and 5 of each (one label
+        # per decade left it one or none to read); wider ones one per decade
+        values = [v for vs in series.values() for v in vs if v and v > 0]
+        decades = np.log10(max(values) / min(values)) if values else 0.0
+        fig.update_yaxes(type="log", dtick="D2" if decades <= 2 else 1,
+                         exponentformat="power")
     return fig
 
 

@@ -1,0 +1,55 @@
+"""The lecture screen: after Train, one 1280 x 800 view holds the Train/Stop row,
+the live loss curve and the lesson's fit plot (no scrolling between them while
+the class watches the model learn). Screenshots in artifacts/screenshots."""
+import re
+
+from .stbrowser import LAPTOP, SCREENSHOTS
+
+# Boxes of the Train button, the loss chart and the fit plots, in viewport pixels.
+BOXES_JS = """() => {
+  const box = el => { const r = el.getBoundingClientRect();
+                      return {top: Math.round(r.top), bottom: Math.round(r.bottom)}; };
+  const main = document.querySelector('[data-testid="stMain"]');
+  const train = [...main.querySelectorAll('button')].find(b => /Train$/.test(b.innerText.trim()));
+  // charts on screen (a chart being replaced leaves an empty, zero-height copy)
+  const plots = [...main.querySelectorAll('[data-testid="stPlotlyChart"]')]
+    .filter(p => p.getBoundingClientRect().height > 0);
+  const title = el => { const gd = el.querySelector('.js-plotly-plot');
+                        return ((gd && gd.layout && gd.layout.title) || {}).text || ""; };
+  const header = document.querySelector('[data-testid="stHeader"]');
+  return {train: train ? box(train) : null, top: header ? box(header).bottom : 0,
+          loss: plots.filter(p => /^(<[^>]*>)*Loss\\b/.test(title(p))).map(box),
+          fit: plots.filter(p => /validation points/.test(title(p))).map(box),
+          height: window.innerHeight};
+}"""
+
+
+def test_train_row_loss_curve_and_fit_share_one_laptop_screen(app_tab):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    tab = app_tab.open_page("multi_io")
+    tab.set_viewport(LAPTOP)
+    page = tab.page
+    train = page.get_by_role("button", name=re.compile(r"Train$")).first
+    train.scroll_into_view_if_needed()
+    train.click()
+    # the curve and the fit are drawn once the first epochs have arrived
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot')]
+             .some(gd => /validation points/.test(((gd.layout || {}).title || {}).text || ""))""",
+        timeout=120_000)
+    page.wait_for_timeout(500)
+    # the lecturer brings the Train row to the top of the screen: all of it is in view
+    # (under Streamlit's header bar, which covers the top 60 px)
+    train.evaluate("b => { b.style.scrollMarginTop = '64px'; b.scrollIntoView({block: 'start'}); }")
+    page.wait_for_timeout(1500)
+    boxes = page.evaluate(BOXES_JS)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "lecture-screen-multi_io-laptop-1280x800.png"))
+    try:        # leave no training behind for the next test (it may have ended already)
+        page.get_by_role("button", name=re.compile(r"Stop$")).first.click(timeout=3000)
+    except PlaywrightTimeout:
+        pass
+    inside = lambda b: b is not None and boxes["top"] <= b["top"] and b["bottom"] <= boxes["height"]
+    assert inside(boxes["train"]), boxes
+    assert boxes["loss"] and all(inside(b) for b in boxes["loss"]), boxes
+    assert boxes["fit"] and all(inside(b) for b in boxes["fit"]), boxes
