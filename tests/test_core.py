@@ -6,7 +6,7 @@ import pydot
 import pytest
 
 from mbcore.network.builder import build_model as build_graph
-from mbcore.lessons import ALL_LESSONS, LESSONS, Experiment, get_lesson
+from mbcore.lessons import ALL_LESSONS, Experiment, get_lesson
 from mbcore.lessons.aux_output import TUTORIAL_SIZE
 from mbcore.network.merges import MERGE_NAMES, MergeError
 from mbcore.settings import SettingsError

@@ -47,7 +47,7 @@ def curves(series: dict[str, list], title: str, y: str = "loss", x: str = "epoch
     'val ' is drawn dashed in the colour of the name without the prefix.
     """
     fig = go.Figure()
-    crowded = len(series) > 6          # then one legend entry per pair, on the right
+    crowded = len(series) > 2          # then one legend entry per pair, on the right
     _add_curves(fig, series, _partners(series), crowded=crowded)
     return _curves_layout(fig, series, title, x, y, log_y, height, crowded, empty)
 
@@ -59,7 +59,7 @@ def overlay(a: dict[str, list], b: dict[str, list], title: str, y: str = "loss",
     fig = go.Figure()
     both = {**{f"A {k}": v for k, v in a.items()}, **b}
     base = _partners({**a, **b})
-    crowded = len(both) > 6
+    crowded = len(both) > 2
     _add_curves(fig, a, base, label="A · ", width=2, opacity=0.45, crowded=crowded)
     _add_curves(fig, b, base, label="B · ", crowded=crowded)
     return _curves_layout(fig, both, title, "epoch", y, log_y, height, crowded, empty)
@@ -93,13 +93,11 @@ def _curves_layout(fig: go.Figure, series: dict, title: str, x: str, y: str, log
         fig.update_yaxes(visible=False)
         return fig
     if crowded:
-        fig.update_layout(legend=dict(orientation="v", x=1.02, y=1, yanchor="top"))
-    elif len(series) > 2:
-        # more than a row of entries above a half-width plot ran into the title:
-        # at the foot of the figure, under the x axis's title, they have room
-        fig.update_layout(legend=dict(orientation="h", x=0, y=0, yanchor="bottom",
-                                      yref="container"),
-                          margin=dict(t=50, b=70 + 22 * ((len(series) + 1) // 2)))
+        # one entry per train/validation pair, beside the plot: above or below a
+        # short live chart, rows of entries took half its height (the title says
+        # solid = training, dashed = validation)
+        fig.update_layout(legend=dict(orientation="v", x=1.02, y=1, yanchor="top"),
+                          margin=dict(t=50))
     if log_y:
         # a curve within two decades gets labels at 1, 2 and 5 of each (one label
         # per decade left it one or none to read); wider ones one per decade

@@ -143,7 +143,7 @@ def parse(text: str, name: str = "uploaded") -> Walkthrough:
             raise WalkthroughError("must be text", field=key)
     unknown = set(data) - {"title", "description", "source", "steps"}
     if unknown:
-        raise WalkthroughError(f"unknown key; use title, description, source, steps",
+        raise WalkthroughError("unknown key; use title, description, source, steps",
                                field=sorted(unknown)[0])
     raw_steps = data.get("steps")
     if not isinstance(raw_steps, list) or not raw_steps:
