@@ -3,7 +3,7 @@ the live loss curve and the lesson's fit plot (no scrolling between them while
 the class watches the model learn). Screenshots in artifacts/screenshots."""
 import re
 
-from .stbrowser import LAPTOP, SCREENSHOTS
+from .stbrowser import LAPTOP, SCREENSHOTS, StPage
 
 # Boxes of the Train button, the loss chart and the fit plots, in viewport pixels.
 BOXES_JS = """() => {
@@ -24,9 +24,18 @@ BOXES_JS = """() => {
 }"""
 
 
-def test_train_row_loss_curve_and_fit_share_one_laptop_screen(app_tab):
+def test_train_row_loss_curve_and_fit_share_one_laptop_screen(context, server):
+    """In a tab of its own: the shared tab's later tests expect no earlier training
+    of the lesson in their session."""
+    page = context.new_page()
+    try:
+        _check_lecture_screen(StPage(page, server).goto("multi_io"))
+    finally:
+        page.close()
+
+
+def _check_lecture_screen(tab):
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
-    tab = app_tab.open_page("multi_io")
     tab.set_viewport(LAPTOP)
     page = tab.page
     train = page.get_by_role("button", name=re.compile(r"Train$")).first
