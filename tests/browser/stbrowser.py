@@ -12,6 +12,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from mbcore.engine.services import WATCHDOG
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
@@ -64,7 +66,10 @@ def start_server(port: int, home: str, log):
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1",
            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    return subprocess.Popen(cmd, cwd=ROOT, env=clean_env(home), stdout=log,
+    # under a watchdog leading the group: if this pytest dies (even by kill -9),
+    # the server and its training workers go with it
+    watched = [sys.executable, "-c", WATCHDOG, str(os.getpid()), *cmd]
+    return subprocess.Popen(watched, cwd=ROOT, env=clean_env(home), stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True)
 
 
