@@ -77,7 +77,7 @@ def _add_curves(fig: go.Figure, series: dict, base: list[str], label: str = "",
         val, partner = shown_val(name), shown_base(name)
         fig.add_trace(go.Scatter(
             x=list(range(1, len(values) + 1)), y=list(values),
-            name=label + (partner if crowded else name), mode="lines", opacity=opacity,
+            name=label + (partner if crowded and not val else name), mode="lines", opacity=opacity,
             legendgroup=label + partner, showlegend=not (crowded and val),
             line=dict(color=COLORS[base.index(partner) % len(COLORS)], width=width,
                       dash="dash" if val else "solid")))
