@@ -66,7 +66,7 @@ def lesson_page(lesson_id: str, text: str, rankdir: str = "TB") -> tuple[Experim
 # page has one: per script thread, like the chart scopes.
 _training_area: ContextVar = ContextVar("mbcore_training_area", default=None)
 _compact: ContextVar[bool] = ContextVar("mbcore_compact_charts", default=False)
-COMPACT_HEIGHT = 300     # px: Train row, loss curve and fit fit in 800 px together
+COMPACT_HEIGHT = 280     # px: Train row, a two-line progress, loss curve and fit in 800 px
 
 
 @contextlib.contextmanager
