@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mbcore.ui import classroom
+from mbcore.ui import classroom, walkthrough_editor, walkthrough_notes
 from mbcore.ui.charts import new_page
 from mbcore.ui.model import experiment_or_error, model_view
 from mbcore.ui.navigation import use_app_navigation
-# train_panel keeps its trainings in slots by lesson; a walkthrough steps between
-# settings of one lesson, so it files and restores them in those slots itself
-from mbcore.ui.training import _start, _watches, compare_panel, final_metrics, train_panel
+from mbcore.ui.lesson_plots import plots_of
+from mbcore.ui.training import compare_panel, final_metrics, show_in, shown_in, train_panel
 from mbcore.walkthroughs import Walkthrough, WalkthroughError, find, load, parse, shipped
 
 UPLOADED = "uploaded"
@@ -31,15 +30,28 @@ def walkthrough_page() -> None:
     use_app_navigation()
     new_page()
     st.set_page_config(page_title="Lecture walkthrough", page_icon="🔀", layout="wide")
+    view = st.query_params.get("view", "")
+    if view == "notes":
+        walkthrough_notes.notes_page()
+        return
     with st.sidebar:
         walk = _chosen()
+    if view == "edit":
+        with st.sidebar:
+            st.button("Back to the walkthrough", icon=":material/slideshow:", key="_mb_walk_back",
+                      on_click=_leave_editor)
+        walkthrough_editor.editor(walk, _present)
+        return
     if walk is None:
         return
     number = _step_number(walk)
     step = walk.steps[number - 1]
+    walkthrough_notes.record(walk, number)
+    walkthrough_notes.arrow_keys()
     with st.sidebar:
         room = classroom.presenter_room(walk.name)
         _notes(step)
+        _lecturer_tools(walk, step)
         _step_links(walk, number)
     if room is not None:
         classroom.follow_step(room, step.number, step.question and step.question.as_dict(),
@@ -83,6 +95,34 @@ def _chosen() -> Walkthrough | None:
     except WalkthroughError as err:
         st.error(str(err))
         return None
+
+
+def _lecturer_tools(walk: Walkthrough, step) -> None:
+    """The notes in a window of their own, and the editor."""
+    st.link_button("Notes in a second window", walkthrough_notes.notes_link(walk),
+                   icon=":material/open_in_new:", width="stretch",
+                   help="Follows this window's step; keep it on the laptop, not the projector.")
+    row = st.container(horizontal=True)
+    row.button("Add this step to mine", icon=":material/playlist_add:", key="_mb_walk_add_step",
+               on_click=walkthrough_editor.add, args=(walk.raw["steps"][step.number - 1],)
+               if walk.raw else None, disabled=not walk.raw)
+    row.button("Edit mine", icon=":material/edit:", key="_mb_walk_edit", on_click=_open_editor)
+
+
+def _open_editor() -> None:
+    st.query_params["view"] = "edit"
+
+
+def _leave_editor() -> None:
+    st.query_params.pop("view", None)
+
+
+def _present(walk: Walkthrough) -> None:
+    """The editor's Present: show the checked draft as the session's upload."""
+    st.session_state[UPLOAD_KEY] = walk
+    st.query_params.pop("view", None)
+    st.query_params.update(name=UPLOADED, step="1")
+    st.rerun()
 
 
 def _pick() -> None:
@@ -143,15 +183,20 @@ def _show(step, room) -> None:
     measured: dict[str, float] = {}
     if "diagram" in step.show or "summary" in step.show:
         model_view(exp)
+    plots = plots_of(exp.id)             # the lesson's own fits, matrices, gradients
     if "training" in step.show:
         _act(step, exp)
-        run = train_panel(exp, title="Train this step's network")
+        run = train_panel(exp, live=plots.live, title="Train this step's network")
         if run is not None:
             final_metrics(run)
+            if plots.finished is not None:
+                plots.finished(run)
             _measure(step, {"this network": run}, measured)
     if "compare" in step.show:
         st.subheader("Side by side, same data and seed")
         runs = compare_panel(f"walk_step{step.number}", "Compare", step.compare)
+        if runs and plots.compared is not None:
+            plots.compared(runs, f"walk_step{step.number}")
         _measure(step, runs, measured)
     if step.question is not None:
         classroom.question_box(room, step.question.as_dict(), measured)
@@ -166,17 +211,18 @@ def _act(step, exp) -> None:
     training once when it is entered, unless there is one of these settings."""
     slot = f"{exp.id}/train"             # train_panel's slot for this lesson
     kept = st.session_state.setdefault(KEPT_KEY, {})
-    current = _watches().get(slot)
+    current = shown_in(slot)
     if current is not None:
         kept[current.settings] = current
     if (current is None or current.settings != exp.settings) and exp.settings in kept:
-        _watches()[slot] = current = kept[exp.settings]
+        current = kept[exp.settings]
+        show_in(slot, current)
     entered = (step.number, exp.settings)
     if step.action != "train" or st.session_state.get(ENTERED_KEY) == entered:
         return
     st.session_state[ENTERED_KEY] = entered
     if current is None or current.settings != exp.settings:
-        _start(slot, exp)
+        show_in(slot, exp)
 
 
 def _measure(step, runs: dict, into: dict) -> None:

@@ -110,6 +110,7 @@ class Walkthrough:
     steps: tuple
     description: str = ""
     source: str = ""
+    raw: dict = field(default_factory=dict, compare=False, repr=False)   # as read, for the editor
 
 
 def load(path: str | Path) -> Walkthrough:
@@ -150,7 +151,8 @@ def parse(text: str, name: str = "uploaded") -> Walkthrough:
         raise WalkthroughError("a walkthrough needs at least one [[steps]] table", field="steps")
     steps = tuple(_step(i, raw) for i, raw in enumerate(raw_steps, 1))
     return Walkthrough(name=name, title=data.get("title") or name, steps=steps,
-                       description=data.get("description", ""), source=data.get("source", ""))
+                       description=data.get("description", ""), source=data.get("source", ""),
+                       raw=data)
 
 
 def _step(number: int, raw) -> Step:
