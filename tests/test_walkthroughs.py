@@ -52,6 +52,10 @@ BAD = {
                                  "compare"),
     "explore an unknown field": (GOOD_STEP + '[steps.explore]\nfields = ["wings"]\n'
                                 'measured = "loss"\n', 1, "explore.fields"),
+    "sketch without its y axis": (GOOD_STEP + '[steps.question]\nkind = "sketch"\ntext = "?"\n'
+                                  'measured = "loss"\n', 1, "question.range"),
+    "sketch over no curve": (GOOD_STEP + '[steps.question]\nkind = "sketch"\ntext = "?"\n'
+                             'range = [0, 1]\n', 1, "question.measured"),
     "bad variant value": (GOOD_STEP + 'show = ["compare"]\ncompare = { a = {}, b = '
                           '{ width = 0 } }\n', 1, "compare.b.width"),
 }
@@ -194,3 +198,24 @@ def test_an_action_trains_on_entry_and_stepping_back_keeps_the_result(tmp_path, 
     specs = [c.proto.spec for c in at.get("plotly_chart")]
     assert any("on validation points" in s for s in specs), "no fit plot on the step"
     assert any("Gradient size per layer" in s for s in specs), "no gradient plot on the step"
+
+
+def test_the_notes_window_follows_the_presenters_step(tmp_path, monkeypatch):
+    monkeypatch.setenv("MBCORE_ROOMS_DB", str(tmp_path / "rooms.sqlite3"))
+    walk = load(find("seed_002"))
+    presenter = AppTest.from_file(str(PAGE), default_timeout=60)
+    presenter.query_params.update(name="seed_002", step="3")
+    presenter.run()
+    link = next(b for b in presenter.get("link_button")).proto.url
+    assert "view=notes" in link and "follow=" in link
+    notes = AppTest.from_file(str(PAGE), default_timeout=60)
+    notes.query_params.update(dict(p.split("=") for p in link.split("?")[1].split("&")))
+    notes.run()
+    assert not notes.exception
+    assert notes.header[0].value == walk.steps[2].title
+    assert any("weighted sum of both MSEs" in m.value for m in notes.markdown)
+    assert any(walk.steps[3].title in m.value for m in notes.markdown)      # what comes next
+    presenter.button(key="_mb_walk_next").click().run()
+    notes.run()
+    assert notes.header[0].value == walk.steps[3].title
+    assert not notes.button, "the notes window drives nothing"

@@ -44,6 +44,7 @@ def walkthrough_page() -> None:
         return
     if walk is None:
         return
+    classroom.take_presenter_link()      # before the step: a reopened room goes on at its own
     number = _step_number(walk)
     step = walk.steps[number - 1]
     walkthrough_notes.record(walk, number)
@@ -180,7 +181,7 @@ def _show(step, room) -> None:
     exp = experiment_or_error(step.settings)
     if exp is None:
         return
-    measured: dict[str, float] = {}
+    measured: dict = {}                  # run name -> value (a curve for a sketch)
     if "diagram" in step.show or "summary" in step.show:
         model_view(exp)
     plots = plots_of(exp.id)             # the lesson's own fits, matrices, gradients
@@ -231,6 +232,8 @@ def _measure(step, runs: dict, into: dict) -> None:
     if question is None or not question.measured:
         return
     for name, run in runs.items():
-        value = run.last(run.find(question.measured, val=True))
-        if value is not None:
-            into[name] = value
+        key = run.find(question.measured, val=True)
+        if question.kind == "sketch" and run.history.get(key):
+            into[name] = list(run.history[key])         # the whole curve, under the sketches
+        elif run.last(key) is not None:
+            into[name] = run.last(key)

@@ -196,6 +196,15 @@ def _question_editor(raw: dict, key: str) -> None:
         st.text_area("Options, one per line", value="\n".join(question.get("options", [])),
                      height=80, key=f"{key}_qoptions", on_change=_set_options,
                      args=(question, f"{key}_qoptions"))
+    if kind == "sketch":
+        low, high, measured = st.columns(3)
+        span = question.setdefault("range", [0.0, 1.0])
+        for col, i, label in ((low, 0, "y axis from"), (high, 1, "y axis to")):
+            col.number_input(label, value=float(span[i]), key=f"{key}_qrange{i}", format="%g",
+                             on_change=_set_range, args=(span, i, f"{key}_qrange{i}"))
+        measured.text_input("Measured curve (validation)", value=question.get("measured", ""),
+                            key=f"{key}_qmeasured", placeholder="loss or accuracy",
+                            on_change=_set_from, args=(question, "measured", f"{key}_qmeasured"))
 
 
 def _set_kind(raw: dict, key: str) -> None:
@@ -207,6 +216,12 @@ def _set_kind(raw: dict, key: str) -> None:
     question["kind"] = kind
     if kind != "choice":
         question.pop("options", None)
+    if kind != "sketch":
+        question.pop("range", None)
+
+
+def _set_range(span: list, index: int, key: str) -> None:
+    span[index] = float(st.session_state[key])
 
 
 def _set_options(question: dict, key: str) -> None:
