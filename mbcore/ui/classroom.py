@@ -258,16 +258,27 @@ def _student_question(code: str, nickname: str, task: dict | None) -> None:
         if value is None:
             st.warning("Choose an answer first.")
         else:
-            try:
-                store().answer(code, qid, nickname, value)
-                mine = store().answers(code, qid).get(" ".join(nickname.split()))
-            except RoomError as err:
-                st.error(str(err))
+            mine = _send(code, qid, nickname, value) or mine
     if mine is not None:
         st.success(f"Your answer: **{mine}**")
     if room.revealed:
-        chart(answers_figure(question, list(store().answers(code, qid).values())),
-              key=f"_mb_student_answers_{qid}")
+        _class_answers(code, question)
+
+
+def _send(code: str, qid: str, nickname: str, value) -> str | None:
+    """Store a student's answer; returns it as stored, or None (with the reason shown)."""
+    try:
+        store().answer(code, qid, nickname, value)
+        return store().answers(code, qid).get(" ".join(nickname.split()))
+    except RoomError as err:
+        st.error(str(err))
+        return None
+
+
+def _class_answers(code: str, question: dict) -> None:
+    """After Reveal, on the student's device too: the class's answers."""
+    chart(answers_figure(question, list(store().answers(code, question["id"]).values())),
+          key=f"_mb_student_answers_{question['id']}")
 
 
 def _sketch(code: str, nickname: str, question: dict, mine: str | None) -> None:
@@ -282,16 +293,11 @@ def _sketch(code: str, nickname: str, question: dict, mine: str | None) -> None:
     chart(sketch_figure(question, points), key=f"_mb_sketch_{qid}")
     if st.button("Send my sketch" if mine is None else "Change my sketch", type="primary",
                  key=f"_mb_send_sketch_{qid}"):
-        try:
-            store().answer(code, qid, nickname, points)
-            mine = store().answers(code, qid).get(" ".join(nickname.split()))
-        except RoomError as err:
-            st.error(str(err))
+        mine = _send(code, qid, nickname, points) or mine
     if mine is not None:
         st.success("Your sketch is in: look at the projector.")
     if store().room(code).revealed:
-        chart(answers_figure(question, list(store().answers(code, qid).values())),
-              key=f"_mb_student_answers_{qid}")
+        _class_answers(code, question)
 
 
 def own_variant(code: str, nickname: str, task: dict) -> None:
