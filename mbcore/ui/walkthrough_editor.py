@@ -22,6 +22,7 @@ from mbcore.walkthroughs.writer import dumps
 
 DRAFT_KEY = "_mb_walk_draft"          # {"title": ..., "steps": [raw step, ...]}
 IDS_KEY = "_mb_walk_draft_ids"        # a widget id per step, so reordering keeps each one's state
+GENERATION_KEY = "_mb_walk_draft_gen"  # counts replaced drafts (the title widget's key)
 NO_QUESTION = "no question"
 _ids = itertools.count(1)
 
@@ -89,8 +90,9 @@ def editor(current: Walkthrough | None, on_present) -> None:
                    key="_mb_ed_from", on_click=_replace, args=(current.raw,),
                    help="Replace your draft with a copy of this walkthrough's steps.")
     _upload()
-    st.text_input("Title", value=data.get("title", ""), key="_mb_ed_title",
-                  on_change=_set_from, args=(data, "title", "_mb_ed_title"))
+    title_key = f"_mb_ed_title_{st.session_state.get(GENERATION_KEY, 0)}"
+    st.text_input("Title", value=data.get("title", ""), key=title_key,
+                  on_change=_set_from, args=(data, "title", title_key))
     if not data["steps"]:
         st.info("No steps yet. On a lesson page, set it up as you want to show it and press "
                 "**Add to my walkthrough** in the sidebar; or start from a shipped walkthrough.")
@@ -116,7 +118,8 @@ def _file_name(data: dict) -> str:
 def _replace(raw: dict) -> None:
     st.session_state[DRAFT_KEY] = copy.deepcopy(raw)
     st.session_state[IDS_KEY] = []
-    st.session_state.pop("_mb_ed_title", None)
+    # new widgets for the new draft: a browser sends its widgets' old values back
+    st.session_state[GENERATION_KEY] = st.session_state.get(GENERATION_KEY, 0) + 1
 
 
 def _upload() -> None:

@@ -42,6 +42,7 @@ def test_students_join_answer_and_the_presenter_reveals(browser, server):
         projector.wait_idle()
         assert "The class's answers (3)" in chart.first.inner_text()
         projector.assert_no_exception()
+        chart.first.scroll_into_view_if_needed()
         projector.screenshot("90_walkthrough_presenter_revealed", "projector")
         students[0].page.get_by_text("The class's answers (3)").wait_for(timeout=30_000)
         students[0].page.screenshot(path=str(SCREENSHOTS / "91_join_student-phone.png"),
@@ -83,6 +84,72 @@ def test_arrow_keys_step_and_the_notes_window_follows(browser, server):
         notes.page.get_by_role("heading", name=walk.steps[0].title).wait_for(timeout=10_000)
         projector.assert_no_exception()
         notes.assert_no_exception()
+    finally:
+        lecturer.close()
+
+
+def test_a_student_sketches_and_the_projector_shows_the_sketches(browser, server):
+    lecturer = browser.new_context(viewport=PROJECTOR)
+    phone = browser.new_context(viewport=PHONE)
+    try:
+        projector = StPage(lecturer.new_page(), server).goto("walkthrough?name=seed_000&step=3")
+        projector.page.get_by_role("button", name="Open a class room").click()
+        projector.page.get_by_text(CODE).wait_for()
+        code = CODE.search(projector.page.get_by_text(CODE).inner_text()).group(1)
+        student = StPage(phone.new_page(), server).goto(f"join?room={code}")
+        student.page.get_by_label("Your nickname").fill("ada")
+        student.page.get_by_label("Your nickname").press("Enter")
+        sliders = student.page.get_by_role("slider")
+        sliders.first.wait_for()
+        assert sliders.count() == 6
+        for i, presses in enumerate((-5, -3, 1, 3, 4, 5)):      # a rising curve
+            sliders.nth(i).focus()
+            for _ in range(abs(presses) * 4):
+                sliders.nth(i).press("ArrowUp" if presses > 0 else "ArrowDown")
+            student.wait_idle()
+        student.page.get_by_role("button", name="Send my sketch").click()
+        student.page.get_by_text("Your sketch is in").wait_for()
+        student.assert_no_exception()
+        student.page.screenshot(path=str(SCREENSHOTS / "93_join_sketch-phone.png"), full_page=True)
+        answered = projector.page.locator('[data-testid="stMetric"]').filter(has_text="Answered")
+        answered.filter(has_text="1").wait_for(timeout=30_000)
+        projector.page.get_by_role("button", name="Train", exact=True).click()   # 10 epochs
+        projector.page.locator('[data-testid="stMetric"]').filter(has_text="wall time") \
+            .wait_for(timeout=240_000)
+        projector.page.get_by_role("button", name="Reveal").click()
+        chart = projector.page.locator('[data-testid="stPlotlyChart"]').filter(
+            has_text="The class's answers (1)")
+        chart.wait_for()
+        projector.wait_idle()
+        assert "measured (this network)" in chart.inner_text()
+        projector.assert_no_exception()
+        chart.scroll_into_view_if_needed()
+        projector.screenshot("92_walkthrough_sketches_revealed", "projector")
+    finally:
+        lecturer.close()
+        phone.close()
+
+
+def test_the_editor_refuses_a_malformed_upload_and_keeps_the_draft(browser, server):
+    from playwright.sync_api import expect
+    lecturer = browser.new_context(viewport=LAPTOP)
+    try:
+        editor = StPage(lecturer.new_page(), server).goto("walkthrough?name=seed_003&view=edit")
+        editor.page.get_by_role("button", name="Start from").click()
+        editor.wait_idle()
+        steps = len(load(find("seed_003")).steps)
+        expect(editor.page.get_by_label("Title").first).to_have_value(load(find("seed_003")).title)
+        assert editor.page.get_by_text(re.compile(r"^\d+\. ")).count() == steps
+        upload = editor.page.locator('[data-testid="stFileUploader"] input[type="file"]').last
+        upload.set_input_files(files=[{"name": "broken.toml", "mimeType": "application/toml",
+                                       "buffer": b'[[steps]]\nlesson = "mlp_shapes"\n'
+                                                 b'[[steps]]\nlesson = "mlp_shapes"\n'
+                                                 b'show = ["hologram"]\n'}])
+        editor.page.get_by_text("broken.toml was not loaded (step 2, field 'show'").wait_for()
+        editor.wait_idle()
+        assert editor.page.get_by_text(re.compile(r"^\d+\. ")).count() == steps
+        editor.assert_no_exception()
+        editor.screenshot("94_walkthrough_editor", "laptop")
     finally:
         lecturer.close()
 
