@@ -21,6 +21,7 @@ import streamlit as st
 from mbcore.walkthroughs import Walkthrough
 
 POLL_SECONDS = 1.0
+KEEP_SECONDS = 12 * 3600                   # a presenter silent this long is forgotten
 PRESENTER_KEY = "_mb_walk_presenter"       # this session's presenter id
 
 # Arrow keys (and a clicker's Page Up / Page Down) press the page's own Previous
@@ -66,6 +67,8 @@ class Positions:
     def record(self, presenter: str, walk: Walkthrough, step: int) -> None:
         where = Position(walk, step, time.time())
         with self._lock:
+            for key in [k for k, p in self._by_key.items() if p.at < where.at - KEEP_SECONDS]:
+                del self._by_key[key]             # presenters long gone
             self._by_key[f"id:{presenter}"] = where
             self._by_key[f"walk:{walk.name}"] = where
 
