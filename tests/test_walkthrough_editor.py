@@ -51,7 +51,7 @@ def test_a_lesson_pages_state_becomes_a_step():
     lesson = get_lesson("multi_io")
     assert parse(dumps(at.session_state["_mb_walk_draft"])).steps[0].settings == \
         lesson.preset("sin weighted 10x")
-    assert any("Your walkthrough: 1 step" in c.value for c in at.caption)
+    assert at.button(key="_mb_walk_edit_draft").label == "Edit your walkthrough (1 step)"
 
 
 def editor(db_path, monkeypatch):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+from pathlib import Path
 
 import streamlit as st
 
@@ -25,6 +26,7 @@ IDS_KEY = "_mb_walk_draft_ids"        # a widget id per step, so reordering keep
 GENERATION_KEY = "_mb_walk_draft_gen"  # counts replaced drafts (the title widget's key)
 NO_QUESTION = "no question"
 _ids = itertools.count(1)
+WALKTHROUGH_PAGE = Path(__file__).resolve().parents[2] / "pages" / "walkthrough.py"
 
 
 def draft() -> dict:
@@ -65,9 +67,10 @@ def add_button(lesson: Lesson, settings: Settings | None) -> None:
               help="Your lecture as steps: this lesson with the settings it has now. "
                    "Edit, download and present it on the Lecture walkthrough page.")
     count = len(draft()["steps"])
-    if count:
-        st.caption(f"Your walkthrough: {count} step{'s' * (count != 1)} · "
-                   "[edit it](walkthrough?view=edit)")
+    # a button, not a link: the draft lives in this browser tab's session
+    if count and st.button(f"Edit your walkthrough ({count} step{'s' * (count != 1)})",
+                           icon=":material/edit:", key="_mb_walk_edit_draft", width="stretch"):
+        st.switch_page(WALKTHROUGH_PAGE, query_params={"view": "edit"})
 
 
 def check(data: dict) -> tuple[Walkthrough | None, str]:
