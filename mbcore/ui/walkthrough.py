@@ -3,7 +3,10 @@ with the step's settings applied (no other controls), Previous / Next, a link to
 every step, the lecturer's notes in the sidebar, and the class room's question.
 
 /walkthrough?name=seed_002&step=3 opens a shipped walkthrough; a lecturer's own
-file is uploaded in the sidebar and kept for the session. Trainings are the
+file is uploaded in the sidebar and kept for the session. `view=edit` is the
+editor of the lecturer's own walkthrough (ui/walkthrough_editor), `view=notes`
+the notes window that follows this window's step (ui/walkthrough_notes). A step
+draws its lesson's own plots from ui/lesson_plots, as the lesson page does. Trainings are the
 shared ones of the lesson pages: stepping back to a step whose training has
 finished shows it at once (a repeat of the same settings is served from the
 shared results).
