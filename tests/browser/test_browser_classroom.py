@@ -139,7 +139,7 @@ def test_the_editor_refuses_a_malformed_upload_and_keeps_the_draft(browser, serv
         editor.wait_idle()
         steps = len(load(find("seed_003")).steps)
         expect(editor.page.get_by_label("Title").first).to_have_value(load(find("seed_003")).title)
-        assert editor.page.get_by_text(re.compile(r"^\d+\. ")).count() == steps
+        expect(editor.page.get_by_text(re.compile(r"^\d+\. "))).to_have_count(steps)
         upload = editor.page.locator('[data-testid="stFileUploader"] input[type="file"]').last
         upload.set_input_files(files=[{"name": "broken.toml", "mimeType": "application/toml",
                                        "buffer": b'[[steps]]\nlesson = "mlp_shapes"\n'
@@ -147,7 +147,7 @@ def test_the_editor_refuses_a_malformed_upload_and_keeps_the_draft(browser, serv
                                                  b'show = ["hologram"]\n'}])
         editor.page.get_by_text("broken.toml was not loaded (step 2, field 'show'").wait_for()
         editor.wait_idle()
-        assert editor.page.get_by_text(re.compile(r"^\d+\. ")).count() == steps
+        expect(editor.page.get_by_text(re.compile(r"^\d+\. "))).to_have_count(steps)
         editor.assert_no_exception()
         editor.screenshot("94_walkthrough_editor", "laptop")
     finally:
@@ -168,6 +168,7 @@ def test_a_room_survives_a_server_restart(browser, tmp_path):
             projector.page.get_by_role("button", name="Open a class room").click()
             projector.page.get_by_text(CODE).wait_for()
             code = CODE.search(projector.page.get_by_text(CODE).inner_text()).group(1)
+            projector.wait_idle()                 # the room's first run has ended
             projector.page.get_by_role("button", name="Presenter link (private)").click()
             link = re.search(r"walkthrough\?\S+key=\S+", projector.page.locator(
                 '[data-testid="stCode"]').filter(has_text="key=").inner_text()).group(0)
