@@ -1,9 +1,7 @@
 """Build your own: a free-form multi-branch network on toy data (issue 5, part 7)."""
-import numpy as np
 import streamlit as st
 
 from mbcore import ui
-from mbcore.views import figures
 from mbcore.tasks.build_your_own import FEATURE_SETS, TARGETS, feature_width
 
 TEXT = """
@@ -47,30 +45,6 @@ with aside, st.expander("The toy data: features and targets"):
               for name, (_, yes_no) in TARGETS.items()])
 
 
-def fits(run) -> None:
-    """Each output's prediction against its target on the validation points.
-
-    Drawn inside the live training view, so it follows the training when the
-    worker sends predictions along with its progress."""
-    data = ui.dataset(run.settings)
-    x = data.info["x_val"]
-    st.caption("Each output's prediction against its exact target on the "
-               "validation points, which training never sees.")
-    cols = st.columns(run.settings.outputs)
-    for j, col in enumerate(cols, 1):
-        name, target = f"output_{j}", run.settings.target(j)
-        pred, exact = run.predictions.get(name), np.ravel(data.y_val[name])
-        if pred is None:
-            continue
-        title = f"Output {j}: {target}"
-        if TARGETS[target][1]:
-            right = np.mean((np.ravel(pred) > 0.5) == (exact > 0.5))
-            title += f" · {right:.0%} right"
-        with col:
-            ui.chart(figures.fit(x, exact, {"prediction": pred}, title, target),
-                     key=f"fit_{name}")
-
-
-run = ui.train_panel(exp, live=fits)
+run = ui.train_panel(exp, live=ui.plots_of("build_your_own").live)
 if run is not None:
     ui.final_metrics(run)

@@ -1,9 +1,7 @@
 """Lesson depth_residual: depth and skip connections (tutorial 002, second half)."""
-import numpy as np
 import streamlit as st
 
 from mbcore import ui
-from mbcore.views import figures
 
 TEXT = """
 **The idea.** sin(12πx) wiggles six times on [0, 1]. The source tutorial fitted
@@ -51,49 +49,16 @@ with aside:
               help="Input and output layers included; merges not counted.")
 
 
-def fit_plot(runs: dict, key: str) -> None:
-    """Every run's prediction on the validation points against the exact curve."""
-    first = next(iter(runs.values()))
-    data = ui.dataset(first.settings)
-    x = data.info["x_val"]
-    exact = np.sin(first.settings.frequency * np.pi * x)
-    preds = {name: r.predictions["y_output"] for name, r in runs.items()
-             if r.predictions.get("y_output") is not None}
-    if preds:
-        ui.chart(figures.fit(x, exact, preds, f"sin({first.settings.frequency:g}πx) on validation"
-                             " points", points=(data.info["x_train"], data.y_train["y_output"][:, 0])),
-                 key=key)
-
-
-def gradient_plot(runs: dict, key: str) -> None:
-    """Per-layer gradient sizes of each run, at the start or the end of training."""
-    if not any(r.insights.get("gradients") for r in runs.values()):
-        return
-    when = st.segmented_control("Gradients", ["before training", "after training"],
-                                default="before training", key=f"{key}_when", required=True)
-    field = "gradients_start" if when == "before training" else "gradients"
-    grads = {name: r.insights[field] for name, r in runs.items() if r.insights.get(field)}
-    ui.chart(figures.layer_profile(grads, f"Gradient size per layer, {when} "
-                                   "(mean |∂loss/∂weight|)", "gradient size"), key=key)
-    st.caption("Mean |∂loss/∂kernel| of each Dense layer, input side on the left, on 256 "
-               "training points spread over [0, 1]. The textbook story of a deep plain net is "
-               "a gradient that fades towards the input; compare the two nets here and see "
-               "whether these runs show it.")
-
-
 st.subheader("Plain vs residual, same data, same seed")
 variants = {"plain": settings.replace(residual=False), "residual": settings.replace(residual=True)}
 duel = ui.compare_panel("duel", "Plain vs residual", variants, metric="loss")
+plots = ui.plots_of("depth_residual")
 if duel:
-    a, b = st.columns(2)
-    with a:
-        fit_plot(duel, "duel_fit")
-    with b:
-        gradient_plot(duel, "duel_grads")
+    plots.compared(duel, "duel")
 
-run = ui.train_panel(exp, live=lambda r: fit_plot({"prediction": r}, "fit"),
+run = ui.train_panel(exp, live=plots.live,
                      title="Train this network")
 if run is not None:
     ui.final_metrics(run)
-    gradient_plot({"residual" if run.settings.residual else "plain": run}, "grads")
+    plots.finished(run)
 ui.claims_box(exp, aside, run)

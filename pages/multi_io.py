@@ -1,9 +1,5 @@
 """Lesson multi_io: x and x² in, sin(2πx) and exp(x) out (tutorial 002, first half)."""
-import numpy as np
-import streamlit as st
-
 from mbcore import ui
-from mbcore.views import figures
 
 TEXT = """
 **The idea.** One network, two inputs, two outputs. The first input is x, the
@@ -41,24 +37,7 @@ ui.api_change("imports and metrics", (
          "Naming outputs in dicts keeps losses, weights and metrics unambiguous.")
 
 
-def fits(run) -> None:
-    """Prediction against the exact curve on the validation points, one plot per output.
-
-    Drawn inside the live training view, so it follows the training when the
-    worker sends predictions along with its progress."""
-    data = ui.dataset(run.settings)
-    x = data.info["x_val"]
-    cols = st.columns(2)
-    for col, (name, label, exact) in zip(cols, (
-            ("sin_output", "sin(2πx)", np.sin(2 * np.pi * x)), ("exp_output", "exp(x)", np.exp(x)))):
-        pred = run.predictions.get(name)
-        if pred is not None:
-            with col:
-                ui.chart(figures.fit(x, exact, {"prediction": pred}, f"{label} on validation points",
-                                     label), key=f"fit_{name}")
-
-
-run = ui.train_panel(exp, live=fits)
+run = ui.train_panel(exp, live=ui.plots_of("multi_io").live)
 if run is not None:
     ui.final_metrics(run)
 ui.claims_box(exp, aside, run)

@@ -1,8 +1,6 @@
 """Lesson two_branches: two inputs, one classifier (tutorial 000)."""
-import streamlit as st
 
 from mbcore import ui
-from mbcore.views import figures
 from mbcore.views import tables
 
 TEXT = """
@@ -33,25 +31,7 @@ ui.api_change("Merge", *tables.merge_code(settings.merge), note=(
     "on the list of branch tensors, and two inputs need the functional API, not `Sequential`."))
 
 
-def confusion(run) -> None:
-    """Held-out samples, true against predicted class, beside what chance and one
-    branch alone could reach (drawn for A and for B in an A/B compare)."""
-    pred = run.predictions.get("class_output")
-    if pred is None:
-        return
-    data = ui.dataset(run.settings)
-    matrix = tables.confusion_matrix(data.y_val["class_output"], pred)
-    a, b = st.columns(2)
-    with a:
-        ui.chart(figures.confusion(matrix, "Held-out samples: true vs predicted class"),
-                 key="confusion")
-    with b:
-        st.markdown(f"Chance level: **{data.info['chance']:.0%}**. Best possible "
-                    f"with the left input alone: **{data.info['best_left_only']:.0%}**,"
-                    f" with the right input alone: **{data.info['best_right_only']:.0%}**.")
-
-
-run = ui.train_panel(exp, live=confusion)
+run = ui.train_panel(exp, live=ui.plots_of("two_branches").live)
 if run is not None:
     ui.final_metrics(run, {"training accuracy": run.find("accuracy"),
                            "held-out accuracy": run.find("accuracy", val=True)})

@@ -103,3 +103,56 @@ def test_a_student_trains_their_own_variant_and_the_projector_plots_it(db, end_w
     run(at)
     assert next(m for m in at.metric if m.label == "Variants sent").value == "1"
     assert any("The class's variants (1)" in c.proto.spec for c in at.get("plotly_chart"))
+
+
+def test_students_sketch_and_the_projector_overlays_the_measured_curve(db):
+    import json
+    from mbcore.views.class_answers import answers_figure
+    at = AppTest.from_file(str(WALK), default_timeout=60)
+    at.query_params.update(name="seed_000", step="3")        # a sketch of held-out accuracy
+    run(at)
+    run(at.button(key="_mb_room_open").click())
+    code, _ = at.session_state["_mb_room"]
+    question = SqliteRoomStore(db).room(code).question
+    assert question["kind"] == "sketch"
+    s = AppTest.from_file(str(JOIN), default_timeout=60)
+    s.query_params["room"] = code
+    run(s)
+    run(s.text_input(key="_mb_nickname").input("ada"))
+    drawn = [0.1, 0.2, 0.4, 0.6, 0.7, 0.75]
+    for i, value in enumerate(drawn):
+        run(s.slider(key=f"_mb_sk_step3_{i}").set_value(value))
+    sketch = next(c for c in s.get("plotly_chart") if "Your sketch" in c.proto.spec)
+    assert json.loads(sketch.proto.spec)["data"][0]["y"] == drawn
+    run(s.button(key="_mb_send_sketch_step3").click())
+    assert json.loads(SqliteRoomStore(db).answers(code, "step3")["ada"]) == drawn
+    run(at)
+    assert next(m for m in at.metric if m.label == "Answered").value == "1"
+    run(at.button(key="_mb_reveal_step3").click())
+    assert any("The class's answers (1)" in c.proto.spec for c in at.get("plotly_chart"))
+    # on the projector, once trained: the sketches faint, the measured curve over them
+    curve = [0.2, 0.5, 0.8, 0.9]
+    fig = answers_figure(question, [json.dumps(drawn), json.dumps(drawn[::-1])],
+                         {"this network": curve})
+    assert [t.name for t in fig.data] == ["sketches", "sketches", "measured (this network)"]
+    assert list(fig.data[-1].y) == curve and fig.data[-1].x[-1] == 100
+
+
+def test_the_presenter_link_reopens_the_room_and_a_wrong_key_does_not(db):
+    at = presenter_on_question()
+    code, token = at.session_state["_mb_room"]
+    link = next(c.value for c in at.code if "key=" in c.value)
+    params = dict(p.split("=", 1) for p in link.split("?", 1)[1].split("&"))
+    assert (params["room"], params["key"]) == (code, token)
+    again = AppTest.from_file(str(WALK), default_timeout=60)     # another browser
+    again.query_params.update(params)
+    run(again)
+    assert again.session_state["_mb_room"] == (code, token)
+    assert "key" not in again.query_params, "the key stays in the address bar"
+    run(again.button(key="_mb_reveal_step5").click())
+    assert SqliteRoomStore(db).room(code).revealed
+    guess = AppTest.from_file(str(WALK), default_timeout=60)
+    guess.query_params.update({**params, "key": "a-guess"})
+    run(guess)
+    assert "does not open room" in guess.error[0].value
+    assert "_mb_room" not in guess.session_state

@@ -121,3 +121,20 @@ def test_students_submit_their_own_variants_results(db):
             for r in store.results(code, "step5")] == [("ada", "8", 0.05), ("bob", "1", 0.3)]
     with pytest.raises(RoomError, match="finite"):
         store.submit_result(code, "step5", "eve", {}, float("nan"))
+
+
+def test_a_sketch_is_stored_as_its_points_inside_the_range(db):
+    from mbcore.walkthroughs import find, load
+    question = load(find("seed_000")).steps[2].question.as_dict()
+    assert question["kind"] == "sketch"
+    store, code, token = opened(db)
+    store.set_step(code, token, 3, question)
+    drawn = [0.1, 0.3, 0.5, 0.7, 0.8, 0.85]
+    store.answer(code, question["id"], "ada", drawn)
+    for bad, why in (([0.1] * 3, "6 points"), ([0.1] * 5 + [1.5], "between 0 and 1"),
+                     ("not a sketch", "list of numbers")):
+        with pytest.raises(RoomError, match=why):
+            store.answer(code, question["id"], "bob", bad)
+    import json
+    assert {k: json.loads(v) for k, v in store.answers(code, question["id"]).items()} == \
+        {"ada": drawn}

@@ -52,6 +52,10 @@ BAD = {
                                  "compare"),
     "explore an unknown field": (GOOD_STEP + '[steps.explore]\nfields = ["wings"]\n'
                                 'measured = "loss"\n', 1, "explore.fields"),
+    "sketch without its y axis": (GOOD_STEP + '[steps.question]\nkind = "sketch"\ntext = "?"\n'
+                                  'measured = "loss"\n', 1, "question.range"),
+    "sketch over no curve": (GOOD_STEP + '[steps.question]\nkind = "sketch"\ntext = "?"\n'
+                             'range = [0, 1]\n', 1, "question.measured"),
     "bad variant value": (GOOD_STEP + 'show = ["compare"]\ncompare = { a = {}, b = '
                           '{ width = 0 } }\n', 1, "compare.b.width"),
 }
@@ -83,24 +87,61 @@ def shown_params(at) -> int:
     return int(next(m for m in at.metric if m.label == "Parameters").value.replace(",", ""))
 
 
-def test_stepping_through_a_walkthrough_applies_each_steps_settings(tmp_path, monkeypatch):
+@pytest.fixture(scope="module")
+def workers_end_with_module():
+    """The step-through tests share the workers their train actions start (ending
+    them takes seconds), and end them once, after the last."""
+    yield
+    from mbcore.engine import runner as jobs
+    with jobs._shared_lock:
+        runner, jobs._shared = jobs._shared, None
+    if runner is not None:
+        runner.shutdown()
+
+
+@pytest.mark.parametrize("name", shipped())
+def test_stepping_through_a_walkthrough_applies_each_steps_settings(name, tmp_path, monkeypatch,
+                                                                    workers_end_with_module):
+    """Every step of every shipped walkthrough renders with its own settings; a step
+    whose action is train has started a training of exactly those settings."""
     monkeypatch.setenv("MBCORE_ROOMS_DB", str(tmp_path / "rooms.sqlite3"))
-    walk = load(find("seed_002"))
+    walk = load(find(name))
     at = AppTest.from_file(str(PAGE), default_timeout=60)
-    at.query_params.update(name="seed_002", step="1")
+    at.query_params.update(name=name, step="1")
     at.run()
     assert not at.exception, at.exception[0].value
-    for step in walk.steps:
-        assert str(at.query_params["step"]).strip("[]'") == str(step.number)
-        assert at.title[0].value == step.title
-        if {"diagram", "summary"} & set(step.show):
-            assert shown_params(at) == step.lesson.architecture(step.settings).params
-        if step.number < len(walk.steps):
-            at.button(key="_mb_walk_next").click().run()
-            assert not at.exception, at.exception[0].value
+    try:
+        for step in walk.steps:
+            assert str(at.query_params["step"]).strip("[]'") == str(step.number)
+            assert at.title[0].value == step.title
+            if {"diagram", "summary"} & set(step.show):
+                assert shown_params(at) == step.lesson.architecture(step.settings).params
+            if step.action == "train":
+                started = at.session_state["_mb_watches"][f"{step.lesson.id}/train"]
+                assert started.settings == step.settings, step.number
+            if "compare" in step.show:
+                assert at.button(key=f"{step.lesson.id}/walk_step{step.number}_start")
+            if step.question is not None:
+                assert any(step.question.text in m.value for m in at.markdown)
+            if step.number < len(walk.steps):
+                at.button(key="_mb_walk_next").click().run()
+                assert not at.exception, at.exception[0].value
+    finally:
+        for watch in at.session_state["_mb_watches"].values() \
+                if "_mb_watches" in at.session_state else ():
+            watch.cancel()                   # only that they start is checked here
     assert at.button(key="_mb_walk_next").disabled
-    at.button(key="_mb_walk_to_4").click().run()          # a step's link
-    assert at.title[0].value == walk.steps[3].title
+    at.button(key="_mb_walk_to_1").click().run()          # a step's link
+    assert at.title[0].value == walk.steps[0].title
+
+
+def test_the_tutorials_plain_net_is_step_4_of_seed_002(tmp_path, monkeypatch):
+    monkeypatch.setenv("MBCORE_ROOMS_DB", str(tmp_path / "rooms.sqlite3"))
+    at = AppTest.from_file(str(PAGE), default_timeout=60)
+    at.query_params.update(name="seed_002", step="5")
+    at.run()
+    at.button(key="_mb_walk_to_4").click().run()
+    assert at.title[0].value == load(find("seed_002")).steps[3].title
     assert shown_params(at) == 1131                        # the tutorial's plain net
 
 
@@ -153,3 +194,28 @@ def test_an_action_trains_on_entry_and_stepping_back_keeps_the_result(tmp_path, 
     at.button(key="_mb_walk_prev").click().run()
     assert at.session_state["_mb_watches"]["depth_residual/train"] is first
     assert finished_training(at), "the first step's finished training is not shown at once"
+    # the lesson's own plots, not only the curves: the fit of sin(12πx) and the gradients
+    specs = [c.proto.spec for c in at.get("plotly_chart")]
+    assert any("on validation points" in s for s in specs), "no fit plot on the step"
+    assert any("Gradient size per layer" in s for s in specs), "no gradient plot on the step"
+
+
+def test_the_notes_window_follows_the_presenters_step(tmp_path, monkeypatch):
+    monkeypatch.setenv("MBCORE_ROOMS_DB", str(tmp_path / "rooms.sqlite3"))
+    walk = load(find("seed_002"))
+    presenter = AppTest.from_file(str(PAGE), default_timeout=60)
+    presenter.query_params.update(name="seed_002", step="3")
+    presenter.run()
+    link = next(b for b in presenter.get("link_button")).proto.url
+    assert "view=notes" in link and "follow=" in link
+    notes = AppTest.from_file(str(PAGE), default_timeout=60)
+    notes.query_params.update(dict(p.split("=") for p in link.split("?")[1].split("&")))
+    notes.run()
+    assert not notes.exception
+    assert notes.header[0].value == walk.steps[2].title
+    assert any("weighted sum of both MSEs" in m.value for m in notes.markdown)
+    assert any(walk.steps[3].title in m.value for m in notes.markdown)      # what comes next
+    presenter.button(key="_mb_walk_next").click().run()
+    notes.run()
+    assert notes.header[0].value == walk.steps[3].title
+    assert not notes.button, "the notes window drives nothing"

@@ -86,8 +86,9 @@ class RoomStore(abc.ABC):
         """Presenter: end the room; its code stops working and its answers are deleted."""
 
     @abc.abstractmethod
-    def answer(self, code: str, question_id: str, nickname: str, value: str) -> None:
-        """Student: record (or change) this nickname's answer to a question."""
+    def answer(self, code: str, question_id: str, nickname: str, value) -> None:
+        """Student: record (or change) this nickname's answer to a question: an
+        option, a number, or a sketch's numbers; stored as `check_answer` writes it."""
 
     @abc.abstractmethod
     def answers(self, code: str, question_id: str) -> dict[str, str]:
@@ -101,6 +102,11 @@ class RoomStore(abc.ABC):
     @abc.abstractmethod
     def results(self, code: str, task_id: str) -> list[dict]:
         """Every submitted variant: {nickname, settings, value}."""
+
+    def check_presenter(self, code: str, token: str) -> None:
+        """Raise NotPresenter unless `token` is the room's (a presenter link reopened).
+        Works on any store through an idempotent reveal; a store may read instead."""
+        self.reveal(code, token, self.room(code).revealed)
 
     def counts(self, code: str, question_id: str) -> Counter:
         return Counter(self.answers(code, question_id).values())
@@ -116,12 +122,14 @@ def check_nickname(nickname: str) -> str:
 
 
 def check_answer(question: dict, value) -> str:
-    """A student's answer as stored text: one of a choice question's options, or a
-    finite number."""
+    """A student's answer as stored text: one of a choice question's options, a
+    finite number, or a sketch (a JSON list of a value per point, inside its range)."""
     if question.get("kind") == "choice":
         if value not in question.get("options", ()):
             raise RoomError(f"choose one of {', '.join(question.get('options', ()))}")
         return str(value)
+    if question.get("kind") == "sketch":
+        return json.dumps(check_sketch(question, value))
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -129,6 +137,20 @@ def check_answer(question: dict, value) -> str:
     if number != number or abs(number) == float("inf"):
         raise RoomError("give a finite number")
     return repr(number)
+
+
+def check_sketch(question: dict, value) -> list[float]:
+    """A sketch as numbers: one per point of the question, each inside its range."""
+    try:
+        points = [float(v) for v in (json.loads(value) if isinstance(value, str) else value)]
+    except (TypeError, ValueError):
+        raise RoomError("a sketch is a list of numbers") from None
+    low, high = question.get("range", (0.0, 1.0))
+    if len(points) != len(question.get("at", ())):
+        raise RoomError(f"a sketch has {len(question.get('at', ()))} points")
+    if not all(low <= p <= high for p in points):
+        raise RoomError(f"draw the sketch between {low:g} and {high:g}")
+    return [round(p, 6) for p in points]
 
 
 def _digest(token: str) -> str:
@@ -217,6 +239,9 @@ class SqliteRoomStore(RoomStore):
             raise NotPresenter("only the lecturer who opened this room can do that")
         return row[0]
 
+    def check_presenter(self, code: str, token: str) -> None:
+        self._presenter(code, token)
+
     def set_step(self, code: str, token: str, step: int, question: dict | None,
                  explore: dict | None = None) -> None:
         code = self._presenter(code, token)
@@ -232,7 +257,7 @@ class SqliteRoomStore(RoomStore):
         code = self._presenter(code, token)
         self._write("DELETE FROM rooms WHERE code = ?", (code,))
 
-    def answer(self, code: str, question_id: str, nickname: str, value: str) -> None:
+    def answer(self, code: str, question_id: str, nickname: str, value) -> None:
         room = self.room(code)
         if not room.question or room.question.get("id") != question_id:
             raise RoomError("this question is closed: the lecturer has moved on")

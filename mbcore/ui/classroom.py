@@ -1,12 +1,16 @@
 """The class room on screen: the lecturer's room box beside a walkthrough step
 (code, join link, answers counted, Reveal) and the student's join page.
 
-The room itself lives in mbcore.classroom's store; the presenter token stays
-in the lecturer's session only, never in a URL the projector shows.
+The room itself lives in mbcore.classroom's store. The presenter token is kept
+in the lecturer's session; the sidebar also offers a private presenter link
+(…&room=CODE&key=TOKEN) that reopens the room as its presenter from another
+browser or after a server restart. Opening it takes the key into the session
+and out of the address bar, so the projector never shows it.
 """
 from __future__ import annotations
 
 import io
+import json
 import os
 
 import segno
@@ -21,7 +25,7 @@ from mbcore.ui.frame import chart
 from mbcore.ui.model import experiment
 from mbcore.ui.navigation import use_app_navigation
 from mbcore.ui.training import train_panel
-from mbcore.views.class_answers import answers_figure, results_figure
+from mbcore.views.class_answers import answers_figure, results_figure, sketch_figure
 
 POLL_SECONDS = 2.0
 ROOM_KEY = "_mb_room"             # (code, presenter token) of the lecturer's room
@@ -43,6 +47,29 @@ def join_url(code: str) -> str:
 
 # -- the lecturer's side ---------------------------------------------------------------
 
+def presenter_link(walkthrough: str, code: str, token: str) -> str:
+    base = (st.context.url or "").split("?")[0].rsplit("/", 1)[0]
+    return f"{base}/walkthrough?name={walkthrough}&room={code}&key={token}"
+
+
+def take_presenter_link() -> None:
+    """A presenter link in the URL: check its key against the room and keep it; the
+    walkthrough goes on at the room's step unless the URL names one."""
+    code, token = normalise_code(st.query_params.get("room", "")), st.query_params.get("key", "")
+    if not code or not token:
+        return
+    for name in ("room", "key"):
+        st.query_params.pop(name, None)
+    try:
+        store().check_presenter(code, token)
+    except (RoomError, NotPresenter) as err:
+        st.error(f"This presenter link does not open room {code}: {err}")
+        return
+    st.session_state[ROOM_KEY] = (code, token)
+    if "step" not in st.query_params:
+        st.query_params["step"] = str(store().room(code).step)
+
+
 def presenter_room(walkthrough: str) -> tuple[str, str] | None:
     """Sidebar box: open a room, show its code, close it. Returns (code, token) or None."""
     mine = st.session_state.get(ROOM_KEY)
@@ -61,6 +88,10 @@ def presenter_room(walkthrough: str) -> tuple[str, str] | None:
         return None
     code, token = mine
     st.markdown(f"Class room **`{code}`**  \nJoin at {join_url(code)}")
+    with st.popover("Presenter link (private)", icon=":material/key:", width="stretch"):
+        st.caption("Reopens this room as its presenter, in another browser or after a "
+                   "restart. Keep it off the projector: whoever has it can drive the room.")
+        st.code(presenter_link(walkthrough, code, token), language=None, wrap_lines=True)
     if st.button("Close the room", icon=":material/close:", key="_mb_room_close"):
         store().close(code, token)
         st.session_state.pop(ROOM_KEY, None)
@@ -126,7 +157,10 @@ def _answers_live(room, question: dict, measured: dict[str, float]) -> None:
         with right:
             if measured:
                 for name, value in measured.items():
-                    st.metric(f"Measured: {name}", f"{value:.4g}")
+                    last = value[-1] if isinstance(value, list) else value
+                    st.metric(f"Measured: {name}", f"{last:.4g}",
+                              help="At the end of the training." if isinstance(value, list)
+                              else None)
             else:
                 st.caption("No measured result yet: train this step to compare.")
 
@@ -209,6 +243,9 @@ def _student_question(code: str, nickname: str, task: dict | None) -> None:
     st.markdown(f"**{question['text']}**")
     qid = question["id"]
     mine = store().answers(code, qid).get(" ".join(nickname.split()))
+    if question["kind"] == "sketch":
+        _sketch(code, nickname, question, mine)
+        return
     with st.form(f"_mb_answer_{qid}", border=False):
         if question["kind"] == "choice":
             value = st.radio("Your answer", question["options"], index=None, key=f"_mb_a_{qid}")
@@ -221,16 +258,46 @@ def _student_question(code: str, nickname: str, task: dict | None) -> None:
         if value is None:
             st.warning("Choose an answer first.")
         else:
-            try:
-                store().answer(code, qid, nickname, value)
-                mine = store().answers(code, qid).get(" ".join(nickname.split()))
-            except RoomError as err:
-                st.error(str(err))
+            mine = _send(code, qid, nickname, value) or mine
     if mine is not None:
         st.success(f"Your answer: **{mine}**")
     if room.revealed:
-        chart(answers_figure(question, list(store().answers(code, qid).values())),
-              key=f"_mb_student_answers_{qid}")
+        _class_answers(code, question)
+
+
+def _send(code: str, qid: str, nickname: str, value) -> str | None:
+    """Store a student's answer; returns it as stored, or None (with the reason shown)."""
+    try:
+        store().answer(code, qid, nickname, value)
+        return store().answers(code, qid).get(" ".join(nickname.split()))
+    except RoomError as err:
+        st.error(str(err))
+        return None
+
+
+def _class_answers(code: str, question: dict) -> None:
+    """After Reveal, on the student's device too: the class's answers."""
+    chart(answers_figure(question, list(store().answers(code, question["id"]).values())),
+          key=f"_mb_student_answers_{question['id']}")
+
+
+def _sketch(code: str, nickname: str, question: dict, mine: str | None) -> None:
+    """A sketch of the expected curve: one slider per point, the curve drawn as it
+    moves (a phone has no room for more), and Send."""
+    qid = question["id"]
+    low, high = question["range"]
+    drawn = json.loads(mine) if mine else [(low + high) / 2] * len(question["at"])
+    points = [st.slider(f"at {100 * at:.0f} % of the training", float(low), float(high),
+                        float(value), key=f"_mb_sk_{qid}_{i}")
+              for i, (at, value) in enumerate(zip(question["at"], drawn))]
+    chart(sketch_figure(question, points), key=f"_mb_sketch_{qid}")
+    if st.button("Send my sketch" if mine is None else "Change my sketch", type="primary",
+                 key=f"_mb_send_sketch_{qid}"):
+        mine = _send(code, qid, nickname, points) or mine
+    if mine is not None:
+        st.success("Your sketch is in: look at the projector.")
+    if store().room(code).revealed:
+        _class_answers(code, question)
 
 
 def own_variant(code: str, nickname: str, task: dict) -> None:

@@ -15,6 +15,7 @@ from mbcore.settings import (DATA, MODEL, TRAINING, Settings, SettingsError, Spe
                              spec_of, specs)
 from mbcore.ui.links import (HIDDEN_BOX, open_link, remember_link, share_box, show_warnings,
                              style)
+from mbcore.ui.walkthrough_editor import add_button
 from mbcore.views.links import HIDE, Link, View
 
 GROUPS = {MODEL: "Model", DATA: "Data", TRAINING: "Training"}
@@ -135,6 +136,8 @@ def settings_panel(lesson: Lesson, where=None) -> Settings | None:
     if settings is not None and settings.changed():
         fields.caption("Changed from the lesson's defaults: " + ", ".join(
             f"{k} = {v}" for k, v in settings.changed().items()))
+    with where:
+        add_button(lesson, settings)
     return settings
 
 

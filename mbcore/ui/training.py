@@ -56,6 +56,21 @@ def _start(slot: str, what) -> None:
                         else Watch(what))
 
 
+def shown_in(slot: str) -> Watch | None:
+    """The training a slot shows now (None if none), for a page that files
+    trainings across settings itself (the walkthrough steps within one lesson)."""
+    entry = _watches().get(slot)
+    return entry if isinstance(entry, Watch) else None
+
+
+def show_in(slot: str, what) -> None:
+    """Show a kept Watch in a slot again, or start an Experiment there."""
+    if isinstance(what, Watch):
+        _watches()[slot] = what
+    else:
+        _start(slot, what)
+
+
 def _continue(slot: str) -> None:
     """Callback of Continue: train on from where the stopped training ended."""
     stopped = _watches().get(slot)

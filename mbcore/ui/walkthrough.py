@@ -3,7 +3,10 @@ with the step's settings applied (no other controls), Previous / Next, a link to
 every step, the lecturer's notes in the sidebar, and the class room's question.
 
 /walkthrough?name=seed_002&step=3 opens a shipped walkthrough; a lecturer's own
-file is uploaded in the sidebar and kept for the session. Trainings are the
+file is uploaded in the sidebar and kept for the session. `view=edit` is the
+editor of the lecturer's own walkthrough (ui/walkthrough_editor), `view=notes`
+the notes window that follows this window's step (ui/walkthrough_notes). A step
+draws its lesson's own plots from ui/lesson_plots, as the lesson page does. Trainings are the
 shared ones of the lesson pages: stepping back to a step whose training has
 finished shows it at once (a repeat of the same settings is served from the
 shared results).
@@ -12,13 +15,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mbcore.ui import classroom
+from mbcore.ui import classroom, walkthrough_editor, walkthrough_notes
 from mbcore.ui.charts import new_page
 from mbcore.ui.model import experiment_or_error, model_view
 from mbcore.ui.navigation import use_app_navigation
-# train_panel keeps its trainings in slots by lesson; a walkthrough steps between
-# settings of one lesson, so it files and restores them in those slots itself
-from mbcore.ui.training import _start, _watches, compare_panel, final_metrics, train_panel
+from mbcore.ui.lesson_plots import plots_of
+from mbcore.ui.training import compare_panel, final_metrics, show_in, shown_in, train_panel
 from mbcore.walkthroughs import Walkthrough, WalkthroughError, find, load, parse, shipped
 
 UPLOADED = "uploaded"
@@ -31,15 +33,29 @@ def walkthrough_page() -> None:
     use_app_navigation()
     new_page()
     st.set_page_config(page_title="Lecture walkthrough", page_icon="🔀", layout="wide")
+    view = st.query_params.get("view", "")
+    if view == "notes":
+        walkthrough_notes.notes_page()
+        return
     with st.sidebar:
         walk = _chosen()
+    if view == "edit":
+        with st.sidebar:
+            st.button("Back to the walkthrough", icon=":material/slideshow:", key="_mb_walk_back",
+                      on_click=_leave_editor)
+        walkthrough_editor.editor(walk, _present)
+        return
     if walk is None:
         return
+    classroom.take_presenter_link()      # before the step: a reopened room goes on at its own
     number = _step_number(walk)
     step = walk.steps[number - 1]
+    walkthrough_notes.record(walk, number)
+    walkthrough_notes.arrow_keys()
     with st.sidebar:
         room = classroom.presenter_room(walk.name)
         _notes(step)
+        _lecturer_tools(walk, step)
         _step_links(walk, number)
     if room is not None:
         classroom.follow_step(room, step.number, step.question and step.question.as_dict(),
@@ -83,6 +99,34 @@ def _chosen() -> Walkthrough | None:
     except WalkthroughError as err:
         st.error(str(err))
         return None
+
+
+def _lecturer_tools(walk: Walkthrough, step) -> None:
+    """The notes in a window of their own, and the editor."""
+    st.link_button("Notes in a second window", walkthrough_notes.notes_link(walk),
+                   icon=":material/open_in_new:", width="stretch",
+                   help="Follows this window's step; keep it on the laptop, not the projector.")
+    row = st.container(horizontal=True)
+    row.button("Add this step to mine", icon=":material/playlist_add:", key="_mb_walk_add_step",
+               on_click=walkthrough_editor.add, args=(walk.raw["steps"][step.number - 1],)
+               if walk.raw else None, disabled=not walk.raw)
+    row.button("Edit mine", icon=":material/edit:", key="_mb_walk_edit", on_click=_open_editor)
+
+
+def _open_editor() -> None:
+    st.query_params["view"] = "edit"
+
+
+def _leave_editor() -> None:
+    st.query_params.pop("view", None)
+
+
+def _present(walk: Walkthrough) -> None:
+    """The editor's Present: show the checked draft as the session's upload."""
+    st.session_state[UPLOAD_KEY] = walk
+    st.query_params.pop("view", None)
+    st.query_params.update(name=UPLOADED, step="1")
+    st.rerun()
 
 
 def _pick() -> None:
@@ -140,18 +184,23 @@ def _show(step, room) -> None:
     exp = experiment_or_error(step.settings)
     if exp is None:
         return
-    measured: dict[str, float] = {}
+    measured: dict = {}                  # run name -> value (a curve for a sketch)
     if "diagram" in step.show or "summary" in step.show:
         model_view(exp)
+    plots = plots_of(exp.id)             # the lesson's own fits, matrices, gradients
     if "training" in step.show:
         _act(step, exp)
-        run = train_panel(exp, title="Train this step's network")
+        run = train_panel(exp, live=plots.live, title="Train this step's network")
         if run is not None:
             final_metrics(run)
+            if plots.finished is not None:
+                plots.finished(run)
             _measure(step, {"this network": run}, measured)
     if "compare" in step.show:
         st.subheader("Side by side, same data and seed")
         runs = compare_panel(f"walk_step{step.number}", "Compare", step.compare)
+        if runs and plots.compared is not None:
+            plots.compared(runs, f"walk_step{step.number}")
         _measure(step, runs, measured)
     if step.question is not None:
         classroom.question_box(room, step.question.as_dict(), measured)
@@ -166,17 +215,18 @@ def _act(step, exp) -> None:
     training once when it is entered, unless there is one of these settings."""
     slot = f"{exp.id}/train"             # train_panel's slot for this lesson
     kept = st.session_state.setdefault(KEPT_KEY, {})
-    current = _watches().get(slot)
+    current = shown_in(slot)
     if current is not None:
         kept[current.settings] = current
     if (current is None or current.settings != exp.settings) and exp.settings in kept:
-        _watches()[slot] = current = kept[exp.settings]
+        current = kept[exp.settings]
+        show_in(slot, current)
     entered = (step.number, exp.settings)
     if step.action != "train" or st.session_state.get(ENTERED_KEY) == entered:
         return
     st.session_state[ENTERED_KEY] = entered
     if current is None or current.settings != exp.settings:
-        _start(slot, exp)
+        show_in(slot, exp)
 
 
 def _measure(step, runs: dict, into: dict) -> None:
@@ -185,6 +235,8 @@ def _measure(step, runs: dict, into: dict) -> None:
     if question is None or not question.measured:
         return
     for name, run in runs.items():
-        value = run.last(run.find(question.measured, val=True))
-        if value is not None:
-            into[name] = value
+        key = run.find(question.measured, val=True)
+        if question.kind == "sketch" and run.history.get(key):
+            into[name] = list(run.history[key])         # the whole curve, under the sketches
+        elif run.last(key) is not None:
+            into[name] = run.last(key)

@@ -1,6 +1,9 @@
 """The class's answers as a Plotly figure: a bar per option for a choice
-question, a histogram for a number, with the measured value marked beside them."""
+question, a histogram for a number, with the measured value marked beside them;
+for a sketch, every student's curve faint under the measured one."""
 from __future__ import annotations
+
+import json
 
 import plotly.graph_objects as go
 
@@ -11,6 +14,8 @@ def answers_figure(question: dict, answers: list[str],
                    measured: dict[str, float] | None = None) -> go.Figure:
     """`question` as the room stores it; `measured`: run name -> measured value."""
     title = f"The class's answers ({len(answers)})"
+    if question["kind"] == "sketch":
+        return sketches_figure(question, answers, measured, title)
     if question["kind"] == "choice":
         options = list(question["options"])
         counts = [sum(1 for a in answers if a == o) for o in options]
@@ -28,6 +33,45 @@ def answers_figure(question: dict, answers: list[str],
         fig.add_vline(x=value, line_dash="dash", line_color=COLORS[(i + 1) % len(COLORS)],
                       annotation_text=f"measured ({name}): {value:.4g}")
     return _layout(fig, title, question.get("unit", ""), "students")
+
+
+def sketch_figure(question: dict, points: list[float]) -> go.Figure:
+    """One student's sketch as they draw it (on a phone: small)."""
+    fig = go.Figure(go.Scatter(x=[100 * a for a in question["at"]], y=points,
+                               mode="lines+markers", line=dict(color=COLORS[0], width=3),
+                               name="your sketch"))
+    return _sketch_axes(question, fig, "Your sketch", height=260)
+
+
+def sketches_figure(question: dict, answers: list[str], measured: dict | None,
+                    title: str) -> go.Figure:
+    """Every sketch a faint line; the measured validation curve (run name -> values
+    per epoch) bold over them, its epochs spread over the same 0–100 % of training."""
+    fig = go.Figure()
+    x = [100 * a for a in question["at"]]
+    for i, answer in enumerate(answers):
+        try:
+            y = [float(v) for v in json.loads(answer)]
+        except (TypeError, ValueError):
+            continue
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", opacity=0.35, showlegend=i == 0,
+                                 line=dict(color=COLORS[0], width=2), name="sketches",
+                                 legendgroup="sketches", hoverinfo="skip"))
+    for i, (name, curve) in enumerate((measured or {}).items()):
+        if isinstance(curve, (list, tuple)) and curve:
+            n = len(curve)
+            fig.add_trace(go.Scatter(x=[100 * (e + 1) / n for e in range(n)], y=list(curve),
+                                     mode="lines", name=f"measured ({name})",
+                                     line=dict(color=COLORS[(i + 1) % len(COLORS)], width=5)))
+    return _sketch_axes(question, fig, title)
+
+
+def _sketch_axes(question: dict, fig: go.Figure, title: str, height: int = 360) -> go.Figure:
+    low, high = question["range"]
+    fig.update_yaxes(range=[low, high])
+    fig.update_xaxes(range=[0, 100])
+    return _layout(fig, title, "share of the training (%)",
+                   f"validation {question.get('measured', '')}".strip(), height=height)
 
 
 def results_figure(results: list[dict], field: str, measured: str) -> go.Figure:

@@ -20,10 +20,11 @@ File format (TOML), one `[[steps]]` table per step:
     notes = "Markdown for the lecturer only."
     action = "train"                             # optional: started when the step opens
     [steps.question]                             # optional
-    kind = "choice"                              # or "number"
+    kind = "choice"                              # or "number", or "sketch"
     text = "Which fits better?"
     options = ["plain", "residual"]
     measured = "loss"                            # optional: the validation curve revealed beside it
+    range = [0.0, 1.0]                           # sketch only: its y axis (needs measured)
     [steps.explore]                              # optional: students train their own variant
     fields = ["blocks"]                          # the settings they may change
     measured = "loss"                            # the validation value they submit
@@ -45,10 +46,13 @@ PANELS = {
     "compare": "the step's variants trained side by side (needs `compare`)",
 }
 ACTIONS = {"train": "training", "compare": "compare"}     # action -> the panel it needs
-QUESTION_KINDS = ("choice", "number")
+QUESTION_KINDS = ("choice", "number", "sketch")
+# Where a sketch of the expected validation curve is drawn: shares of the training
+# (0 = before the first epoch, 1 = the last), one control each on a phone.
+SKETCH_AT = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 STEP_KEYS = {"title", "lesson", "preset", "set", "show", "compare", "notes", "question", "action",
              "explore"}
-QUESTION_KEYS = {"kind", "text", "options", "measured", "unit"}
+QUESTION_KEYS = {"kind", "text", "options", "measured", "unit", "range"}
 FOLDER = Path(__file__).resolve().parents[2] / "walkthroughs"
 
 
@@ -69,10 +73,14 @@ class Question:
     options: tuple = ()
     measured: str = ""        # validation curve ("loss", "accuracy") revealed beside the answers
     unit: str = ""
+    range: tuple = ()         # a sketch's y axis (low, high)
 
     def as_dict(self) -> dict:
-        return {"id": self.id, "kind": self.kind, "text": self.text,
-                "options": list(self.options), "unit": self.unit}
+        shown = {"id": self.id, "kind": self.kind, "text": self.text,
+                 "options": list(self.options), "unit": self.unit}
+        if self.kind == "sketch":
+            shown.update(range=list(self.range), at=list(SKETCH_AT), measured=self.measured)
+        return shown
 
 
 @dataclass(frozen=True)
@@ -110,6 +118,7 @@ class Walkthrough:
     steps: tuple
     description: str = ""
     source: str = ""
+    raw: dict = field(default_factory=dict, compare=False, repr=False)   # as read, for the editor
 
 
 def load(path: str | Path) -> Walkthrough:
@@ -150,7 +159,8 @@ def parse(text: str, name: str = "uploaded") -> Walkthrough:
         raise WalkthroughError("a walkthrough needs at least one [[steps]] table", field="steps")
     steps = tuple(_step(i, raw) for i, raw in enumerate(raw_steps, 1))
     return Walkthrough(name=name, title=data.get("title") or name, steps=steps,
-                       description=data.get("description", ""), source=data.get("source", ""))
+                       description=data.get("description", ""), source=data.get("source", ""),
+                       raw=data)
 
 
 def _step(number: int, raw) -> Step:
@@ -260,5 +270,16 @@ def _question(number: int, raw, fail) -> Question:
             fail("a choice question needs two or more different options", "question.options")
     elif options:
         fail("only a choice question has options", "question.options")
+    span = raw.get("range", [])
+    if kind == "sketch":
+        if not raw.get("measured"):
+            fail("a sketch is drawn over a validation curve: name it, e.g. loss", "question.measured")
+        if (not isinstance(span, list) or len(span) != 2
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in span)
+                or not span[0] < span[1]):
+            fail("a sketch needs its y axis as [low, high], low below high", "question.range")
+    elif span:
+        fail("only a sketch question has a range", "question.range")
     return Question(id=f"step{number}", kind=kind, text=text, options=tuple(options),
-                    measured=raw.get("measured", ""), unit=raw.get("unit", ""))
+                    measured=raw.get("measured", ""), unit=raw.get("unit", ""),
+                    range=tuple(float(v) for v in span))
