@@ -61,15 +61,16 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float) -> float:
     raise RuntimeError(f"streamlit not healthy after {timeout:.0f} s; see {SERVER_LOG}")
 
 
-def start_server(port: int, home: str, log):
-    """`streamlit run app.py` in its own process group (workers it spawns die with it)."""
+def start_server(port: int, home: str, log, **env):
+    """`streamlit run app.py` in its own process group (workers it spawns die with it);
+    `env` adds variables, e.g. MBCORE_WORKERS="1" for a test that trains nothing."""
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1",
            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     # under a watchdog leading the group: if this pytest dies (even by kill -9),
     # the server and its training workers go with it
     watched = [sys.executable, "-c", WATCHDOG, str(os.getpid()), *cmd]
-    return subprocess.Popen(watched, cwd=ROOT, env=clean_env(home), stdout=log,
+    return subprocess.Popen(watched, cwd=ROOT, env={**clean_env(home), **env}, stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True)
 
 

@@ -161,7 +161,8 @@ def test_a_room_survives_a_server_restart(browser, tmp_path):
     lecturer = browser.new_context(viewport=LAPTOP)
     with open(tmp_path / "server.log", "w") as log:
         url = f"http://127.0.0.1:{free_port()}"
-        proc = start_server(int(url.rsplit(":", 1)[1]), str(tmp_path), log)
+        proc = start_server(int(url.rsplit(":", 1)[1]), str(tmp_path), log,
+                                MBCORE_WORKERS="1")   # nothing trains here
         try:
             wait_healthy(url, proc, SERVER_START_TIMEOUT)
             projector = StPage(lecturer.new_page(), url).goto("walkthrough?name=seed_002&step=5")
@@ -179,7 +180,8 @@ def test_a_room_survives_a_server_restart(browser, tmp_path):
             stop_server(proc)
             lecturer.close()
         url = f"http://127.0.0.1:{free_port()}"
-        proc = start_server(int(url.rsplit(":", 1)[1]), str(tmp_path), log)
+        proc = start_server(int(url.rsplit(":", 1)[1]), str(tmp_path), log,
+                                MBCORE_WORKERS="1")   # nothing trains here
         fresh = browser.new_context(viewport=LAPTOP)            # no session from before
         try:
             wait_healthy(url, proc, SERVER_START_TIMEOUT)
