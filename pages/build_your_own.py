@@ -56,7 +56,8 @@ def fits(run) -> None:
     x = data.info["x_val"]
     st.caption("Each output's prediction against its exact target on the "
                "validation points, which training never sees.")
-    cols = st.columns(run.settings.outputs)
+    n = run.settings.outputs        # two across at most, so each plot keeps its title
+    cols = [c for _ in range(0, n, 2) for c in st.columns(2)][:n]
     for j, col in enumerate(cols, 1):
         name, target = f"output_{j}", run.settings.target(j)
         pred, exact = run.predictions.get(name), np.ravel(data.y_val[name])

@@ -61,3 +61,19 @@ def _uibench_options(p):
 
 command("uibench", "how live the app is in Chromium: Train -> first point, updates/s, "
         "Stop, slider (tools/uibench.py)", _uibench, lesson=False, setup=_uibench_options)
+
+
+def _screenshots(args):
+    argv = [f"--lessons={args.lessons}"] if args.lessons else []
+    return subprocess.call([sys.executable, str(TOOLS / "screenshots.py"), *argv,
+                            *([f"--out={args.out}"] if args.out else [])])
+
+
+def _screenshots_options(p):
+    p.add_argument("--lessons", default="", help="comma-separated lesson ids (default: all)")
+    p.add_argument("--out", default="", help="folder (default: artifacts/screenshots/lecture)")
+
+
+command("screenshots", "every lesson's lecture screen mid-training at 1280x800, 1920x1080 "
+        "and in presenter mode, as PNGs (tools/screenshots.py)", _screenshots, lesson=False,
+        setup=_screenshots_options)

@@ -1,8 +1,9 @@
 """The page frame: layout, lesson text, the Keras then-and-now box, charts, tables.
 
 `lesson_page` is what every lesson page calls first: sidebar controls, the
-lesson's text beside the model view. In presenter mode the text is folded
-away, the then-and-now boxes are left out and charts are drawn larger.
+lesson's text beside the model view. In presenter mode the sidebar and the
+text are folded away, the diagram stands beside the training panel, the
+then-and-now boxes are left out and charts are drawn larger.
 """
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from mbcore.settings import Settings
 from mbcore.ui.charts import new_page, placed
 from mbcore.ui.controls import settings_panel
 from mbcore.ui.links import presenting
-from mbcore.ui.model import experiment, experiment_or_error, model_view
+from mbcore.ui.model import (PRESENTER_DIAGRAM_HEIGHT, experiment, experiment_or_error,
+                             model_view)
 from mbcore.ui.navigation import use_app_navigation
 
 
@@ -45,13 +47,11 @@ def lesson_page(lesson_id: str, text: str, rankdir: str = "TB") -> tuple[Experim
     """
     lesson = page(lesson_id)
     exp = experiment_or_error(settings_panel(lesson))
-    aside, right = st.columns([1, 3] if presenting() else [2, 3], gap="large")
+    if presenting():
+        return _presenter_frame(exp, text, rankdir)
+    aside, right = st.columns([2, 3], gap="large")
     with aside:
-        if presenting():
-            with st.expander("Lesson text"):
-                st.markdown(text)
-        else:
-            lesson_text(text)
+        lesson_text(text)
     if exp is None:
         st.stop()
     with right:
@@ -60,6 +60,22 @@ def lesson_page(lesson_id: str, text: str, rankdir: str = "TB") -> tuple[Experim
         # row, the live curves and the fit share one screen whatever the text's length.
         _training_area.set(st.container())
     return exp, aside
+
+
+def _presenter_frame(exp: Experiment | None, text: str, rankdir: str):
+    """Presenter mode: the sidebar folded, the text in an expander across the top,
+    then the diagram beside the training panel, so the room sees the network and
+    its curves at once and no column stands empty."""
+    st.set_page_config(initial_sidebar_state="collapsed")
+    with st.expander("Lesson text", icon=":material/menu_book:"):
+        st.markdown(text)
+    if exp is None:
+        st.stop()
+    left, right = st.columns([2, 3], gap="medium")
+    with left:
+        model_view(exp, rankdir=rankdir, height=PRESENTER_DIAGRAM_HEIGHT)
+    _training_area.set(right.container())
+    return exp, st.container()      # what a page adds to its text goes below
 
 
 # Where this page run's training panel goes (a container under the diagram), if the
@@ -116,10 +132,10 @@ def table(rows: list[dict], **kw) -> None:
 
 def chart(fig, key: str | None = None) -> None:
     key, config = placed(fig, key)     # A/B key prefix, PNG file name, kept for downloads
+    if _compact.get() and (fig.layout.height or 0) > COMPACT_HEIGHT:
+        fig = compact(fig)
     if presenting():
         fig = for_projector(fig)
-    elif _compact.get() and (fig.layout.height or 0) > COMPACT_HEIGHT:
-        fig = compact(fig)
     st.plotly_chart(fig, width="stretch", key=key, config=config)
 
 

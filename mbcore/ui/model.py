@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from mbcore.lessons import Experiment
-from mbcore.network.diagram import to_dot
+from mbcore.network.diagram import folded, to_dot
 from mbcore.network.summary import summary_rows
 from mbcore.settings import Settings, SettingsError
 from mbcore.views.export import script
@@ -38,26 +38,53 @@ def _summary(settings: Settings) -> list[dict]:
             for r in summary_rows(experiment(settings).graph)]
 
 
-def model_view(exp: Experiment, rankdir: str = "TB", where=st) -> None:
-    """Parameter count, the summary table and the diagram side by side."""
+# The diagram's box: as tall as a good part of the screen, never more; the SVG
+# (laid out with its viewBox) shrinks to it, so every input and output is in view.
+DIAGRAM_CSS = """<style>
+.st-key-mb_diagram [data-testid="stGraphVizChart"] svg { max-height: %s; width: auto; }
+</style>"""
+DIAGRAM_HEIGHT = "62vh"            # the lecture screen: training panel starts below it
+PRESENTER_DIAGRAM_HEIGHT = "78vh"  # presenter mode: beside the training panel
+EVERY_LAYER_BOX = 520              # px: the expanded diagram scrolls inside this
+
+
+def model_view(exp: Experiment, rankdir: str = "TB", where=st,
+               height: str = DIAGRAM_HEIGHT) -> None:
+    """Parameter count, then the diagram (`height`: its box's CSS height), the summary
+    table and the code as tabs."""
     graph, rows = exp.graph, _summary(exp.settings)
     with where.container():
         a, b, c = st.columns(3)
         a.metric("Parameters", f"{graph.params:,}")
         b.metric("Keras layers", len(graph.nodes),
-                 help="Every node of the diagram: inputs and merge layers count too.")
+                 help="Every layer, inputs and merge layers included (the diagram "
+                 "may fold a run of identical blocks into one node).")
         c.metric("Inputs → outputs", f"{len(graph.inputs)} → {len(graph.outputs)}")
         diagram, table, code = st.tabs(["Diagram", "Summary table", "Keras code"])
-        with diagram:   # a deep net scrolls inside a box instead of stretching the page
-            # (low enough that the training panel under it starts on the first screen)
-            box = st.container(height=420) if len(graph.nodes) > 14 else st.container()
-            box.graphviz_chart(to_dot(graph, rankdir=rankdir))
+        with diagram:
+            diagram_panel(exp, rankdir, height)
         with table:
             st.dataframe(rows, hide_index=True, width="stretch")
             st.caption(f"Total params: {graph.params:,} · trainable: {graph.params:,} · "
                        "non-trainable: 0")
         with code:
             code_panel(exp)
+
+
+def diagram_panel(exp: Experiment, rankdir: str = "TB", height: str = DIAGRAM_HEIGHT) -> None:
+    """The diagram fitted to its box, repeated blocks folded; a toggle draws every layer."""
+    graph = exp.graph
+    expand = False
+    if folded(graph):
+        expand = st.toggle(f"Show all {len(graph.nodes)} layers", key=f"{exp.id}/every_layer",
+                           help="The diagram draws a run of identical blocks as its first "
+                                "block and one node for the rest; this draws each layer.")
+    if expand:      # a deep net scrolls inside a box instead of stretching the page
+        st.container(height=EVERY_LAYER_BOX).graphviz_chart(
+            to_dot(graph, rankdir=rankdir, expand=True))
+        return
+    st.html(DIAGRAM_CSS % height)
+    st.container(key="mb_diagram").graphviz_chart(to_dot(graph, rankdir=rankdir))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -72,7 +99,7 @@ def code_panel(exp: Experiment) -> None:
                "evaluation. It needs only NumPy and TensorFlow, prints the model summary "
                "(the same parameter count as above) and trains.")
     text = _script(settings)
-    st.download_button("⬇ Download the script", text, file_name=f"{lesson.id}.py",
+    st.download_button("Download the script", text, icon=":material/download:", file_name=f"{lesson.id}.py",
                        mime="text/x-python", key="download_script")
     st.code(text, language="python", height=420)
     if lesson.keras1 is not None:

@@ -37,6 +37,7 @@ def _layout(fig: go.Figure, title: str, x: str = "", y: str = "", height: int = 
 
 
 WAITING = "waiting for the first epoch…"
+PAIR_KEY = "solid: training<br>dashed: validation"   # a crowded legend's heading
 
 
 def curves(series: dict[str, list], title: str, y: str = "loss", x: str = "epoch",
@@ -92,11 +93,19 @@ def _curves_layout(fig: go.Figure, series: dict, title: str, x: str, y: str, log
         fig.update_xaxes(visible=False)
         fig.update_yaxes(visible=False)
         return fig
+    pairs = any(shown_val(n) for n in series)
     if crowded:
         # one entry per train/validation pair, beside the plot: above or below a
-        # short live chart, rows of entries took half its height (the title says
-        # solid = training, dashed = validation)
-        fig.update_layout(legend=dict(orientation="v", x=1.02, y=1, yanchor="top"),
+        # short live chart, rows of entries took half its height
+        fig.update_layout(legend=dict(orientation="v", x=1.02, y=1, yanchor="top",
+                                      title_text=PAIR_KEY if pairs else None),
+                          margin=dict(t=50))
+    else:
+        # a pair or a single curve: the legend inside the plot's top right corner
+        # (curves that learn fall away from it), so it takes none of the height
+        fig.update_layout(legend=dict(orientation="v", x=1, xanchor="right", y=1,
+                                      yanchor="top", bgcolor="rgba(255,255,255,0.75)",
+                                      font_size=FONT - 2),
                           margin=dict(t=50))
     if log_y:
         # a curve within two decades gets labels at 1, 2 and 5 of each (one label
