@@ -9,6 +9,8 @@ the top of the screen and saves what the room sees:
   <lesson>-projector-1920x1080.png   mid-training, 1920 x 1080
   <lesson>-presenter-1920x1080.png   mid-training, presenter=true, 1920 x 1080
   <lesson>-top-<size>.png            the page as it opens (title, diagram)
+  <lesson>-compare-laptop-1280x800.png   with --compare: the lesson's comparison
+                                     (e.g. the merge-mode shoot-out) once it is done
 
 under artifacts/screenshots/lecture/ (or --out). Each training gets a seed of
 its own (in the URL), so no finished result is reused and the curve is caught
@@ -35,6 +37,9 @@ from mbcore.lessons import ALL_LESSONS  # noqa: E402
 SCREENS = (("laptop", LAPTOP, ""), ("projector", PROJECTOR, ""),
            ("presenter", PROJECTOR, "&presenter=true"))
 _seeds = itertools.count(4242)
+# the comparison button of a lesson's page (ui.compare_panel's label)
+COMPARE = {"merge_modes": "Shoot-out", "depth_residual": "Plain vs residual",
+           "multimodal": "Ablation", "aux_output": "Compare auxiliary weights"}
 
 FIRST_POINTS_JS = """() => [...document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot')]
   .some(gd => /^(<[^>]*>)*Loss\\b/.test(((gd.layout || {}).title || {}).text || "")
@@ -45,6 +50,31 @@ def _train_button(page):
     return page.get_by_role("button", name=re.compile(r"Train$")).first
 
 
+# the loss chart and a fit (or metrics) chart are drawn (a chart being replaced
+# leaves an empty, zero-height copy for a moment)
+DRAWN_JS = """() => { const plots = [...document.querySelectorAll(
+    '[data-testid="stMain"] [data-testid="stPlotlyChart"]')];
+  const shown = plots.filter(p => p.getBoundingClientRect().height > 0);
+  return shown.length >= 2 && shown.every(p => p.querySelector('.main-svg')); }"""
+DIAGRAM_JS = """() => {
+  const svg = document.querySelector('[data-testid="stGraphVizChart"] svg');
+  if (!svg) return null;
+  const sizes = [...svg.querySelectorAll('g.node text')].map(t =>
+      parseFloat(t.getAttribute('font-size') || 14) * t.getScreenCTM().a);
+  const r = svg.getBoundingClientRect();
+  return {min_text_px: Math.min(...sizes), width: Math.round(r.width),
+          height: Math.round(r.height)};
+}"""
+
+
+def diagram_text(page) -> dict | None:
+    """The diagram's smallest node text on screen (px) and its box."""
+    found = page.evaluate(DIAGRAM_JS)
+    if found:
+        found["min_text_px"] = round(found["min_text_px"], 1)
+    return found
+
+
 def shoot(tab: StPage, lesson_id: str, out: Path, log=print) -> list[Path]:
     """The page as it opens, and mid-training, on each of the three screens."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -53,7 +83,9 @@ def shoot(tab: StPage, lesson_id: str, out: Path, log=print) -> list[Path]:
         tab.set_viewport(size)
         tab.goto(f"{lesson_id}?seed={next(_seeds)}{extra}")
         top = out / f"{lesson_id}-top-{name}-{size['width']}x{size['height']}.png"
+        page.wait_for_timeout(500)
         page.screenshot(path=str(top))
+        log(f"  {name}: diagram {diagram_text(page)}")
         train = _train_button(page)
         train.scroll_into_view_if_needed()
         train.click()
@@ -65,6 +97,10 @@ def shoot(tab: StPage, lesson_id: str, out: Path, log=print) -> list[Path]:
         train.evaluate("b => { b.style.scrollMarginTop = '64px'; "
                        "b.scrollIntoView({block: 'start'}); }")
         page.wait_for_timeout(600)
+        try:    # a chart being redrawn is briefly an empty box: catch it drawn
+            page.wait_for_function(DRAWN_JS, timeout=20_000, polling=50)
+        except PlaywrightTimeout:
+            log(f"  {lesson_id} {name}: charts not all drawn")
         shot = out / f"{lesson_id}-{name}-{size['width']}x{size['height']}.png"
         page.screenshot(path=str(shot))
         saved += [top, shot]
@@ -77,11 +113,40 @@ def shoot(tab: StPage, lesson_id: str, out: Path, log=print) -> list[Path]:
     return saved
 
 
+def shoot_compare(tab: StPage, lesson_id: str, out: Path, timeout_s: int = 600) -> Path | None:
+    """Press the lesson's comparison button at 1280 x 800; once every run is done,
+    save the screen with the overlaid curves at its top."""
+    if lesson_id not in COMPARE:
+        return None
+    page = tab.page
+    tab.set_viewport(LAPTOP)
+    tab.goto(f"{lesson_id}?seed={next(_seeds)}")
+    button = page.get_by_role("button", name=re.compile(re.escape(COMPARE[lesson_id]) + "$"))
+    button.first.scroll_into_view_if_needed()
+    button.first.click()
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stProgress"]')]
+             .some(p => /over \\d+ runs/.test(p.innerText) && !/running|queued/.test(p.innerText))""",
+        timeout=timeout_s * 1000)
+    tab.wait_idle()
+    chart = page.locator('[data-testid="stMain"] [data-testid="stProgress"]').filter(
+        has_text=re.compile(r"over \d+ runs")).first
+    chart.evaluate("b => { b.style.scrollMarginTop = '64px'; b.scrollIntoView({block: 'start'}); }")
+    page.wait_for_timeout(600)
+    shot = out / f"{lesson_id}-compare-laptop-1280x800.png"
+    page.screenshot(path=str(shot))
+    return shot
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lessons", default=",".join(ALL_LESSONS),
                         help="comma-separated lesson ids (default: all)")
     parser.add_argument("--out", default=str(SCREENSHOTS / "lecture"))
+    parser.add_argument("--compare", action="store_true",
+                        help="also run each lesson's comparison (slow: many trainings)")
+    parser.add_argument("--skip-training", action="store_true",
+                        help="only the comparisons (with --compare)")
     args = parser.parse_args(argv)
     lessons = [x for x in args.lessons.split(",") if x]
     unknown = [x for x in lessons if x not in ALL_LESSONS]
@@ -108,7 +173,10 @@ def main(argv=None) -> int:
                 tab.preload_plotly()
                 for lesson_id in lessons:
                     print(lesson_id, file=sys.stderr)
-                    shoot(tab, lesson_id, out, log=lambda m: print(m, file=sys.stderr))
+                    if not args.skip_training:
+                        shoot(tab, lesson_id, out, log=lambda m: print(m, file=sys.stderr))
+                    if args.compare and lesson_id in COMPARE:
+                        print(f"  {shoot_compare(tab, lesson_id, out)}", file=sys.stderr)
                 browser.close()
         finally:
             stop_server(proc)

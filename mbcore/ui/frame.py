@@ -16,6 +16,7 @@ from mbcore.engine.runner import shared_runner
 from mbcore.lessons import Experiment, Lesson, get_lesson
 from mbcore.settings import Settings
 from mbcore.ui.charts import new_page, placed
+from mbcore.views.figures import FONT
 from mbcore.ui.controls import settings_panel
 from mbcore.ui.links import presenting
 from mbcore.ui.model import (PRESENTER_DIAGRAM_HEIGHT, experiment, experiment_or_error,
@@ -143,7 +144,9 @@ def compact(fig, height: int = COMPACT_HEIGHT):
     """A copy of a figure, lower (the live training view)."""
     import plotly.graph_objects as go
     small = go.Figure(fig)
-    small.update_layout(height=height)
+    # two plots side by side in the model column are ~220 px wide at 1280: a
+    # smaller title keeps "sin(2πx) on validation points" whole
+    small.update_layout(height=height, title_font_size=FONT, legend_font_size=FONT - 3)
     return small
 
 

@@ -108,13 +108,35 @@ def _curves_layout(fig: go.Figure, series: dict, title: str, x: str, y: str, log
                                       font_size=FONT - 2),
                           margin=dict(t=50))
     if log_y:
-        # a curve within two decades gets labels at 1, 2 and 5 of each (one label
-        # per decade left it one or none to read); wider ones one per decade
-        values = [v for vs in series.values() for v in vs if v and v > 0]
-        decades = np.log10(max(values) / min(values)) if values else 0.0
-        fig.update_yaxes(type="log", dtick="D2" if decades <= 2 else 1,
-                         exponentformat="power")
+        log_axis(fig, [v for vs in series.values() for v in vs])
     return fig
+
+
+def log_axis(fig: go.Figure, values) -> None:
+    """A log y axis whose ticks (log_ticks) fit these values, labelled in full."""
+    values = [v for v in values if v and v > 0]
+    ticks = log_ticks(min(values), max(values)) if values else []
+    fig.update_yaxes(type="log", tickmode="array", tickvals=ticks,
+                     ticktext=[f"{t:g}" for t in ticks])
+
+
+def log_ticks(lo: float, hi: float, most: int = 8) -> list[float]:
+    """Tick values for a log axis from lo to hi, each labelled in full: 1, 2 and 5
+    of every decade when that gives a few, else 1 of every decade (or of every
+    other one). Plotly's own 'D2' labels 2 and 5 as small bare digits, and one
+    label per decade left a curve within a decade one label or none."""
+    first, last = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+    for mantissas in ((1, 2, 3, 5), (1, 2, 5), (1,)):
+        ticks = [m * 10.0 ** k for k in range(first, last + 1) for m in mantissas]
+        inside = [float(f"{t:.3g}") for t in ticks if lo / 1.05 <= t <= hi * 1.05]
+        if len(inside) <= most:
+            break
+    else:
+        step = math.ceil((last - first + 1) / most)
+        inside = [10.0 ** k for k in range(first, last + 1, step)]
+    if len(inside) < 3:      # a narrow range: four steps across it, two digits each
+        inside = sorted({float(f"{lo * (hi / lo) ** (i / 3):.2g}") for i in range(4)})
+    return inside
 
 
 def fit(x, exact, predicted: dict[str, np.ndarray], title: str, y: str = "y",
@@ -197,5 +219,5 @@ def layer_profile(series: dict[str, dict[str, float]], title: str, y: str,
                                  line=dict(color=COLORS[i % len(COLORS)], width=3)))
     fig = _layout(fig, title, "layer with weights, counted from the input", y, height=400)
     if log_y:
-        fig.update_yaxes(type="log", dtick=1, exponentformat="power")
+        log_axis(fig, [v for per_layer in series.values() for v in per_layer.values()])
     return fig
