@@ -43,7 +43,7 @@ def confusion(run) -> None:
     matrix = tables.confusion_matrix(data.y_val["class_output"], pred)
     a, b = st.columns(2)
     with a:
-        ui.chart(figures.confusion(matrix, "Held-out samples: true vs predicted class"),
+        ui.chart(figures.confusion(matrix, "True vs predicted (held-out)"),
                  key="confusion")
     with b:
         st.markdown(f"Chance level: **{data.info['chance']:.0%}**. Best possible "

@@ -101,3 +101,4 @@ def test_inputs_on_top_outputs_at_the_bottom_and_text_legible_at_1920(lesson_id,
     w_px, h_px = (inch * 96 for inch in drawn["size_in"])
     scale = min(1.0, BOX_PX[0] / w_px, BOX_PX[1] / h_px)
     assert FONT_PT * 4 / 3 * scale >= 14, (drawn["size_in"], scale)
+

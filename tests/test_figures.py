@@ -30,11 +30,13 @@ def test_a_log_loss_chart_labels_its_ticks_in_full():
     assert len(axis.tickvals) >= 3
 
 
-def test_a_pair_of_curves_has_its_legend_inside_the_plot():
+def test_a_pair_of_curves_has_its_legend_inside_the_plot_away_from_their_ends():
     fig = figures.curves({"loss": [1.0, 0.5], "val loss": [1.1, 0.7]}, "Loss")
     legend = fig.layout.legend
     assert (legend.x, legend.xanchor, legend.y, legend.yanchor) == (1, "right", 1, "top")
     assert fig.layout.margin.t <= 50          # no room kept above the plot for it
+    rising = figures.curves({"accuracy": [0.2, 0.9], "val accuracy": [0.1, 0.8]}, "Metrics")
+    assert (rising.layout.legend.y, rising.layout.legend.yanchor) == (0, "bottom")
 
 
 def test_a_crowded_chart_has_one_entry_per_pair_and_names_the_line_styles():

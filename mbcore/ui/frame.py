@@ -159,6 +159,8 @@ def for_projector(fig, scale: float = 1.4):
                       font_size=round((layout.font.size or 14) * scale))
     if layout.title.font.size:
         big.update_layout(title_font_size=round(layout.title.font.size * scale))
+    if layout.legend.font.size:
+        big.update_layout(legend_font_size=round(layout.legend.font.size * scale))
     return big
 
 

@@ -78,7 +78,8 @@ def _add_curves(fig: go.Figure, series: dict, base: list[str], label: str = "",
         val, partner = shown_val(name), shown_base(name)
         fig.add_trace(go.Scatter(
             x=list(range(1, len(values) + 1)), y=list(values),
-            name=label + (partner if crowded and not val else name), mode="lines", opacity=opacity,
+            name=label + (partner if crowded and not val else name), opacity=opacity,
+            mode="lines" if len(values) > 1 else "markers",     # one epoch: a dot
             legendgroup=label + partner, showlegend=not (crowded and val),
             line=dict(color=COLORS[base.index(partner) % len(COLORS)], width=width,
                       dash="dash" if val else "solid")))
@@ -101,15 +102,26 @@ def _curves_layout(fig: go.Figure, series: dict, title: str, x: str, y: str, log
                                       title_text=PAIR_KEY if pairs else None),
                           margin=dict(t=50))
     else:
-        # a pair or a single curve: the legend inside the plot's top right corner
-        # (curves that learn fall away from it), so it takes none of the height
-        fig.update_layout(legend=dict(orientation="v", x=1, xanchor="right", y=1,
-                                      yanchor="top", bgcolor="rgba(255,255,255,0.75)",
-                                      font_size=FONT - 2),
+        # a pair or a single curve: the legend inside the plot, so it takes none of
+        # the height, in the right-hand corner the curves end away from (a loss
+        # ends low: top; an accuracy ends high: bottom)
+        top = _ends_low(series)
+        fig.update_layout(legend=dict(orientation="v", x=1, xanchor="right", y=1 if top else 0,
+                                      yanchor="top" if top else "bottom",
+                                      bgcolor="rgba(255,255,255,0.75)", font_size=FONT - 2),
                           margin=dict(t=50))
     if log_y:
         log_axis(fig, [v for vs in series.values() for v in vs])
     return fig
+
+
+def _ends_low(series: dict[str, list]) -> bool:
+    """The curves' last values lie in the lower half of their range (on average)."""
+    values = [v for vs in series.values() for v in vs if v is not None]
+    ends = [vs[-1] for vs in series.values() if vs and vs[-1] is not None]
+    if not ends or max(values) == min(values):
+        return True
+    return (np.mean(ends) - min(values)) / (max(values) - min(values)) < 0.5
 
 
 def log_axis(fig: go.Figure, values) -> None:
