@@ -75,8 +75,8 @@ def to_dot(graph: Graph, title: str = "", rankdir: str = "TB", expand: bool = Fa
     where = {name: r.node_id for r in reps for name in r.folded}   # layer -> folded node
     size = {r.kept: r.count for r in reps}
     lines = [f"digraph {_q(title or 'model')} {{",
-             f"  rankdir={rankdir}; nodesep=0.3; ranksep=0.22; newrank=true;",
-             f'  node [fontname="Helvetica" fontsize={FONT_PT} margin="0.12,0.04"];',
+             f"  rankdir={rankdir}; nodesep=0.3; ranksep=0.16; newrank=true;",
+             f'  node [fontname="Helvetica" fontsize={FONT_PT} margin="0.12,0.03"];',
              '  edge [arrowsize=0.8];']
     frames: dict[str, list[str]] = {}
     for node in graph.nodes:
