@@ -31,7 +31,7 @@ def page(lesson_id: str) -> Lesson:
     new_page()
     _training_area.set(None)
     lesson = get_lesson(lesson_id)
-    st.set_page_config(page_title=lesson.title, page_icon="🔀", layout="wide")
+    st.set_page_config(page_title=lesson.title, page_icon=":material/call_split:", layout="wide")
     st.title(lesson.title)
     source = f", from source tutorial {lesson.source}" if lesson.source else ""
     st.caption(f"{lesson.blurb}  ·  lesson `{lesson.id}`{source}")
