@@ -19,7 +19,7 @@ from mbcore.ui.charts import new_page, placed
 from mbcore.views.figures import FONT
 from mbcore.ui.controls import settings_panel
 from mbcore.ui.links import presenting
-from mbcore.ui.model import (PRESENTER_DIAGRAM_HEIGHT, experiment, experiment_or_error,
+from mbcore.ui.model import (PRESENTER_DIAGRAM_BOX, experiment, experiment_or_error,
                              model_view)
 from mbcore.ui.navigation import use_app_navigation
 
@@ -74,7 +74,7 @@ def _presenter_frame(exp: Experiment | None, text: str, rankdir: str):
         st.stop()
     left, right = st.columns([2, 3], gap="medium")
     with left:
-        model_view(exp, rankdir=rankdir, height=PRESENTER_DIAGRAM_HEIGHT)
+        model_view(exp, rankdir=rankdir, box=PRESENTER_DIAGRAM_BOX)
     _training_area.set(right.container())
     return exp, st.container()      # what a page adds to its text goes below
 

@@ -38,19 +38,20 @@ def _summary(settings: Settings) -> list[dict]:
             for r in summary_rows(experiment(settings).graph)]
 
 
-# The diagram's box: as tall as a good part of the screen, never more; the SVG
-# (laid out with its viewBox) shrinks to it, so every input and output is in view.
+# The diagram's box (CSS for its SVG, laid out with a viewBox so it scales as a
+# whole): as tall as a good part of the screen, never more, so every input and
+# output is in view; in presenter mode it also grows to its column's width.
 DIAGRAM_CSS = """<style>
-.st-key-mb_diagram [data-testid="stGraphVizChart"] svg { max-height: %s; width: auto; }
+.st-key-mb_diagram [data-testid="stGraphVizChart"] svg { %s }
 </style>"""
-DIAGRAM_HEIGHT = "62vh"            # the lecture screen: training panel starts below it
-PRESENTER_DIAGRAM_HEIGHT = "78vh"  # presenter mode: beside the training panel
+DIAGRAM_BOX = "max-height: 62vh; width: auto;"     # the training panel starts below it
+PRESENTER_DIAGRAM_BOX = "max-height: 78vh; width: 100%; height: auto;"   # beside it
 EVERY_LAYER_BOX = 520              # px: the expanded diagram scrolls inside this
 
 
 def model_view(exp: Experiment, rankdir: str = "TB", where=st,
-               height: str = DIAGRAM_HEIGHT) -> None:
-    """Parameter count, then the diagram (`height`: its box's CSS height), the summary
+               box: str = DIAGRAM_BOX) -> None:
+    """Parameter count, then the diagram (`box`: its SVG's CSS), the summary
     table and the code as tabs."""
     graph, rows = exp.graph, _summary(exp.settings)
     with where.container():
@@ -62,7 +63,7 @@ def model_view(exp: Experiment, rankdir: str = "TB", where=st,
         c.metric("Inputs → outputs", f"{len(graph.inputs)} → {len(graph.outputs)}")
         diagram, table, code = st.tabs(["Diagram", "Summary table", "Keras code"])
         with diagram:
-            diagram_panel(exp, rankdir, height)
+            diagram_panel(exp, rankdir, box)
         with table:
             st.dataframe(rows, hide_index=True, width="stretch")
             st.caption(f"Total params: {graph.params:,} · trainable: {graph.params:,} · "
@@ -71,7 +72,7 @@ def model_view(exp: Experiment, rankdir: str = "TB", where=st,
             code_panel(exp)
 
 
-def diagram_panel(exp: Experiment, rankdir: str = "TB", height: str = DIAGRAM_HEIGHT) -> None:
+def diagram_panel(exp: Experiment, rankdir: str = "TB", box: str = DIAGRAM_BOX) -> None:
     """The diagram fitted to its box, repeated blocks folded; a toggle draws every layer."""
     graph = exp.graph
     expand = False
@@ -83,7 +84,7 @@ def diagram_panel(exp: Experiment, rankdir: str = "TB", height: str = DIAGRAM_HE
         st.container(height=EVERY_LAYER_BOX).graphviz_chart(
             to_dot(graph, rankdir=rankdir, expand=True))
         return
-    st.html(DIAGRAM_CSS % height)
+    st.html(DIAGRAM_CSS % box)
     st.container(key="mb_diagram").graphviz_chart(to_dot(graph, rankdir=rankdir))
 
 
