@@ -47,3 +47,12 @@ def test_a_crowded_chart_has_one_entry_per_pair_and_names_the_line_styles():
     assert shown == ["add", "concatenate", "dot"]
     assert fig.layout.legend.x > 1                    # beside the plot, not over it
     assert "dashed: validation" in fig.layout.legend.title.text
+
+
+def test_a_legend_of_many_pairs_gets_a_figure_tall_enough_for_every_entry():
+    modes = [f"mode{i}" for i in range(12)]
+    series = {**{m: [0.5, 0.9] for m in modes}, **{f"val {m}": [0.4, 0.8] for m in modes}}
+    fig = figures.curves(series, "accuracy", height=300)
+    assert fig.layout.height >= figures.LEGEND_ROOM + 22 * len(modes)
+    few = figures.curves({m: [0.5, 0.9] for m in modes[:3]}, "accuracy", height=300)
+    assert few.layout.height == 300

@@ -38,6 +38,7 @@ def _layout(fig: go.Figure, title: str, x: str = "", y: str = "", height: int = 
 
 WAITING = "waiting for the first epoch…"
 PAIR_KEY = "solid: training<br>dashed: validation"   # a crowded legend's heading
+LEGEND_ROOM = 170     # px of a figure that are not its legend's entries (title, axis, key)
 
 
 def curves(series: dict[str, list], title: str, y: str = "loss", x: str = "epoch",
@@ -98,9 +99,13 @@ def _curves_layout(fig: go.Figure, series: dict, title: str, x: str, y: str, log
     if crowded:
         # one entry per train/validation pair, beside the plot: above or below a
         # short live chart, rows of entries took half its height
+        # (small type, and the figure tall enough that every entry shows: a
+        # legend taller than the plot scrolls and hides its last entries)
+        entries = sum(1 for trace in fig.data if trace.showlegend is not False)
         fig.update_layout(legend=dict(orientation="v", x=1.02, y=1, yanchor="top",
-                                      title_text=PAIR_KEY if pairs else None),
-                          margin=dict(t=50))
+                                      title_text=PAIR_KEY if pairs else None,
+                                      font_size=FONT - 3, tracegroupgap=0),
+                          margin=dict(t=50), height=max(height, LEGEND_ROOM + 22 * entries))
     else:
         # a pair or a single curve: the legend inside the plot, so it takes none of
         # the height, in the right-hand corner the curves end away from (a loss
