@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import random
 import re
 import sys
 import tempfile
@@ -36,7 +37,8 @@ from mbcore.lessons import ALL_LESSONS  # noqa: E402
 # (file name part, viewport, extra query): the three screens of a lecture
 SCREENS = (("laptop", LAPTOP, ""), ("projector", PROJECTOR, ""),
            ("presenter", PROJECTOR, "&presenter=true"))
-_seeds = itertools.count(4242)
+_seeds = itertools.count(random.randrange(10_000, 10**6))   # new ones every run: none
+# is shared with a finished training of an earlier run (the store keeps results)
 # the comparison button of a lesson's page (ui.compare_panel's label)
 COMPARE = {"merge_modes": "Shoot-out", "depth_residual": "Plain vs residual",
            "multimodal": "Ablation", "aux_output": "Compare auxiliary weights"}
