@@ -44,14 +44,15 @@ def _summary(settings: Settings) -> list[dict]:
 DIAGRAM_CSS = """<style>
 .st-key-mb_diagram [data-testid="stGraphVizChart"] svg { %s }
 </style>"""
-DIAGRAM_BOX = "max-height: 62vh; width: auto;"     # the training panel starts below it
-PRESENTER_DIAGRAM_BOX = "max-height: 78vh; width: 100%; height: auto;"   # beside it
+# (CSS, st.graphviz_chart's width): below it the training panel starts; beside it
+DIAGRAM_BOX = ("max-height: 62vh; width: auto;", "content")
+PRESENTER_DIAGRAM_BOX = ("max-height: 72vh; width: 100%; height: auto;", "stretch")
 EVERY_LAYER_BOX = 520              # px: the expanded diagram scrolls inside this
 
 
 def model_view(exp: Experiment, rankdir: str = "TB", where=st,
-               box: str = DIAGRAM_BOX) -> None:
-    """Parameter count, then the diagram (`box`: its SVG's CSS), the summary
+               box: tuple[str, str] = DIAGRAM_BOX) -> None:
+    """Parameter count, then the diagram (`box`: its SVG's CSS and width), the summary
     table and the code as tabs."""
     graph, rows = exp.graph, _summary(exp.settings)
     with where.container():
@@ -72,7 +73,8 @@ def model_view(exp: Experiment, rankdir: str = "TB", where=st,
             code_panel(exp)
 
 
-def diagram_panel(exp: Experiment, rankdir: str = "TB", box: str = DIAGRAM_BOX) -> None:
+def diagram_panel(exp: Experiment, rankdir: str = "TB",
+                  box: tuple[str, str] = DIAGRAM_BOX) -> None:
     """The diagram fitted to its box, repeated blocks folded; a toggle draws every layer."""
     graph = exp.graph
     expand = False
@@ -84,8 +86,9 @@ def diagram_panel(exp: Experiment, rankdir: str = "TB", box: str = DIAGRAM_BOX) 
         st.container(height=EVERY_LAYER_BOX).graphviz_chart(
             to_dot(graph, rankdir=rankdir, expand=True))
         return
-    st.html(DIAGRAM_CSS % box)
-    st.container(key="mb_diagram").graphviz_chart(to_dot(graph, rankdir=rankdir))
+    css, width = box
+    st.html(DIAGRAM_CSS % css)
+    st.container(key="mb_diagram").graphviz_chart(to_dot(graph, rankdir=rankdir), width=width)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
