@@ -37,6 +37,10 @@ def test_a_pair_of_curves_has_its_legend_inside_the_plot_away_from_their_ends():
     assert fig.layout.margin.t <= 50          # no room kept above the plot for it
     rising = figures.curves({"accuracy": [0.2, 0.9], "val accuracy": [0.1, 0.8]}, "Metrics")
     assert (rising.layout.legend.y, rising.layout.legend.yanchor) == (0, "bottom")
+    # training accuracy ends high, validation low: the corner with fewer points
+    apart = figures.curves({"accuracy": [0.1, 0.2, 0.3, 0.35, 0.37],
+                            "val accuracy": [0.1, 0.12, 0.07, 0.06, 0.07]}, "Metrics")
+    assert apart.layout.legend.yanchor == "top"
 
 
 def test_a_crowded_chart_has_one_entry_per_pair_and_names_the_line_styles():
