@@ -56,8 +56,11 @@ def _train_button(page):
 # leaves an empty, zero-height copy for a moment)
 DRAWN_JS = """() => { const plots = [...document.querySelectorAll(
     '[data-testid="stMain"] [data-testid="stPlotlyChart"]')];
+  const opacity = el => { let o = 1; for (; el; el = el.parentElement)
+                             o *= parseFloat(getComputedStyle(el).opacity); return o; };
   const shown = plots.filter(p => p.getBoundingClientRect().height > 0);
-  return shown.length >= 2 && shown.every(p => p.querySelector('.main-svg')); }"""
+  return shown.length >= 2 && shown.every(p => p.querySelector('.main-svg')
+                                               && opacity(p) > 0.9); }"""
 DIAGRAM_JS = """() => {
   const svg = document.querySelector('[data-testid="stGraphVizChart"] svg');
   if (!svg) return null;
@@ -99,12 +102,17 @@ def shoot(tab: StPage, lesson_id: str, out: Path, log=print) -> list[Path]:
         train.evaluate("b => { b.style.scrollMarginTop = '64px'; "
                        "b.scrollIntoView({block: 'start'}); }")
         page.wait_for_timeout(600)
-        try:    # a chart being redrawn is briefly an empty box: catch it drawn
-            page.wait_for_function(DRAWN_JS, timeout=20_000, polling=50)
-        except PlaywrightTimeout:
-            log(f"  {lesson_id} {name}: charts not all drawn")
         shot = out / f"{lesson_id}-{name}-{size['width']}x{size['height']}.png"
-        page.screenshot(path=str(shot))
+        for _ in range(8):   # a chart being redrawn is briefly empty or faded: catch
+            try:             # it drawn before and after the picture
+                page.wait_for_function(DRAWN_JS, timeout=10_000, polling=50)
+            except PlaywrightTimeout:
+                pass
+            page.screenshot(path=str(shot))
+            if page.evaluate(DRAWN_JS):
+                break
+        else:
+            log(f"  {lesson_id} {name}: charts not all drawn in the picture")
         saved += [top, shot]
         log(f"  {shot.relative_to(ROOT) if shot.is_relative_to(ROOT) else shot}")
         try:        # the next screen trains again: leave nothing running
