@@ -73,8 +73,8 @@ def gradient_plot(runs: dict, key: str) -> None:
                                 default="before training", key=f"{key}_when", required=True)
     field = "gradients_start" if when == "before training" else "gradients"
     grads = {name: r.insights[field] for name, r in runs.items() if r.insights.get(field)}
-    ui.chart(figures.layer_profile(grads, f"Gradient size per layer, {when} "
-                                   "(mean |∂loss/∂weight|)", "gradient size"), key=key)
+    ui.chart(figures.layer_profile(grads, f"Gradients, {when}",   # short: fits at 1280
+                                   "mean |∂loss/∂weight|"), key=key)
     st.caption("Mean |∂loss/∂kernel| of each Dense layer, input side on the left, on 256 "
                "training points spread over [0, 1]. The textbook story of a deep plain net is "
                "a gradient that fades towards the input; compare the two nets here and see "
