@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import random
 import re
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -148,6 +150,17 @@ def shoot_compare(tab: StPage, lesson_id: str, out: Path, timeout_s: int = 600) 
     return shot
 
 
+def _wait_group_gone(pgid: int, timeout: float = 15.0) -> None:
+    """Wait until no process of the server's group is left."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lessons", default=",".join(ALL_LESSONS),
@@ -190,6 +203,7 @@ def main(argv=None) -> int:
                 browser.close()
         finally:
             stop_server(proc)
+            _wait_group_gone(proc.pid)   # a worker still ending writes ~/.keras in `home`
     print(f"screenshots in {out}")
     return 0
 
