@@ -14,7 +14,7 @@ from mbcore.engine.runner import shared_runner
 from mbcore.lessons import ALL_LESSONS, BUILD_YOUR_OWN, LESSONS
 
 ROOT = Path(__file__).parent
-ICON = "🔀"
+ICON = ":material/call_split:"     # a Material icon: no emoji font needed
 
 
 def lesson_pages() -> dict[str, st.Page]:

@@ -32,9 +32,9 @@ settings = exp.settings
 ui.api_change("Merge", *tables.merge_code(settings.merge))
 
 images, tags, shapes, match = tables.image_examples(ui.dataset(settings), 12)
-captions = [f"tag: {t} {'✓' if m else '✗'}" for t, m in zip(tags, match)]
+captions = [f"tag: {t} · {'yes' if m else 'no'}" for t, m in zip(tags, match)]
 ui.chart(figures.image_grid(images, captions, "Training samples: the picture, its tag, "
-                            "and the label (✓ the tag names the shape)",
+                            "and the label (yes: the tag names the shape)",
                             colors=["#15803d" if m else "#b91c1c" for m in match]))
 
 st.subheader("Ablation: both branches, image only, tag only")

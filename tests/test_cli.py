@@ -60,6 +60,7 @@ def test_dot_command(capsys):
     (["dot", "depth_residual", "--set", "blocks=0"], "blocks=0 is not allowed"),
     (["summary", "two_branches", "--set", "merge"], "not FIELD=VALUE"),
     (["frobnicate"], "invalid choice"),
+    (["screenshots", "--lessons", "two_branches,nope"], "unknown lesson 'nope'"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, needle):
     code, out, err = run(*args)

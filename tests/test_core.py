@@ -211,7 +211,7 @@ def test_multimodal_label_is_independent_of_each_input_alone():
 def test_dot_has_one_node_per_layer_and_an_edge_per_connection(lesson_id):
     from mbcore.network.diagram import to_dot
     graph = architecture(get_lesson(lesson_id).settings_cls())
-    (dot,) = pydot.graph_from_dot_data(to_dot(graph, lesson_id))
+    (dot,) = pydot.graph_from_dot_data(to_dot(graph, lesson_id, expand=True))
     nodes, edges = set(), []
     for g in [dot, *dot.get_subgraphs()]:
         nodes |= {n.get_name().strip('"') for n in g.get_nodes()} - {"node", "edge", "graph"}

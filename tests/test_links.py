@@ -276,3 +276,16 @@ def test_switching_pages_keeps_each_lessons_own_settings():
     assert params == f"{LESSONS['merge_modes'].architecture(defaults).params:,}"
     at.switch_page("pages/two_branches.py").run()
     assert at.get_by_key("features").value == 100
+
+
+def test_presenter_mode_puts_the_diagram_beside_the_train_button():
+    """Presenter mode: the network and its training side by side (one screen on a
+    projector); otherwise the training panel sits under the diagram, beside the text."""
+    def column_of(at, has):
+        return next(i for i, c in enumerate(at.columns) if has(c))
+    diagram = lambda c: c.get("graphviz_chart")                       # noqa: E731
+    train = lambda c: any(b.label == "Train" for b in c.get("button"))  # noqa: E731
+    at = open_link("two_branches", presenter="true")
+    assert column_of(at, diagram) != column_of(at, train)
+    plain = open_link("two_branches")
+    assert column_of(plain, diagram) == column_of(plain, train)

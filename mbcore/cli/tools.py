@@ -61,3 +61,25 @@ def _uibench_options(p):
 
 command("uibench", "how live the app is in Chromium: Train -> first point, updates/s, "
         "Stop, slider (tools/uibench.py)", _uibench, lesson=False, setup=_uibench_options)
+
+
+def _screenshots(args):
+    argv = [f"--lessons={args.lessons}"] if args.lessons else []
+    argv += [f"--out={args.out}"] if args.out else []
+    argv += [f"--{flag.replace('_', '-')}" for flag in ("compare", "skip_training")
+             if getattr(args, flag)]
+    return subprocess.call([sys.executable, str(TOOLS / "screenshots.py"), *argv])
+
+
+def _screenshots_options(p):
+    p.add_argument("--lessons", default="", help="comma-separated lesson ids (default: all)")
+    p.add_argument("--out", default="", help="folder (default: artifacts/screenshots/lecture)")
+    p.add_argument("--compare", action="store_true",
+                   help="also each lesson's comparison (the shoot-out and the like), once done")
+    p.add_argument("--skip-training", action="store_true",
+                   help="with --compare: only the comparisons")
+
+
+command("screenshots", "every lesson's lecture screen mid-training at 1280x800, 1920x1080 "
+        "and in presenter mode, as PNGs (tools/screenshots.py)", _screenshots, lesson=False,
+        setup=_screenshots_options)

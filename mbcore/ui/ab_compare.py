@@ -73,16 +73,15 @@ def header(lesson_id: str, watch) -> None:
 
 
 def fits(a, b, live) -> None:
-    """The lesson's own fit plot for A and for B, side by side (A's keys prefixed)."""
-    left, right = st.columns(2)
-    with left:
-        st.markdown("**A** (pinned)")
-        with chart_scope("A/", label="A (pinned)"):
-            live(a)
-    with right:
-        st.markdown("**B**")
-        with chart_scope(label="B"):
-            live(b)
+    """The lesson's own fit plot for A, then for B under it (A's keys prefixed).
+    One above the other, as a lesson's fit may itself be two plots across: side by
+    side that made four narrow plots with cut titles at 1280 px."""
+    st.markdown("**A** (pinned)")
+    with chart_scope("A/", label="A (pinned)"):
+        live(a)
+    st.markdown("**B**")
+    with chart_scope(label="B"):
+        live(b)
 
 
 def numbers(a, b) -> None:

@@ -30,7 +30,7 @@ def downloads_panel(run, figures: list, slot: str) -> None:
     exp = experiment(run.settings)
     lesson = exp.lesson
     stem = downloads.file_stem(lesson.id, f"{run.epoch}epochs")
-    dot = to_dot(exp.graph)
+    dot = to_dot(exp.graph, expand=True)      # a file: every layer, nothing folded
     with st.expander("Downloads: model, history, diagram, plots", icon=":material/download:"):
         row = st.container(horizontal=True)
         model, why_not = model_file(run)

@@ -1,8 +1,9 @@
 """The page frame: layout, lesson text, the Keras then-and-now box, charts, tables.
 
 `lesson_page` is what every lesson page calls first: sidebar controls, the
-lesson's text beside the model view. In presenter mode the text is folded
-away, the then-and-now boxes are left out and charts are drawn larger.
+lesson's text beside the model view. In presenter mode the sidebar and the
+text are folded away, the diagram stands beside the training panel, the
+then-and-now boxes are left out and charts are drawn larger.
 """
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ from mbcore.engine.runner import shared_runner
 from mbcore.lessons import Experiment, Lesson, get_lesson
 from mbcore.settings import Settings
 from mbcore.ui.charts import new_page, placed
+from mbcore.views.figures import FONT
 from mbcore.ui.controls import settings_panel
 from mbcore.ui.links import presenting
-from mbcore.ui.model import experiment, experiment_or_error, model_view
+from mbcore.ui.model import (PRESENTER_DIAGRAM_BOX, experiment, experiment_or_error,
+                             model_view)
 from mbcore.ui.navigation import use_app_navigation
 
 
@@ -28,7 +31,7 @@ def page(lesson_id: str) -> Lesson:
     new_page()
     _training_area.set(None)
     lesson = get_lesson(lesson_id)
-    st.set_page_config(page_title=lesson.title, page_icon="🔀", layout="wide")
+    st.set_page_config(page_title=lesson.title, page_icon=":material/call_split:", layout="wide")
     st.title(lesson.title)
     source = f", from source tutorial {lesson.source}" if lesson.source else ""
     st.caption(f"{lesson.blurb}  ·  lesson `{lesson.id}`{source}")
@@ -45,13 +48,11 @@ def lesson_page(lesson_id: str, text: str, rankdir: str = "TB") -> tuple[Experim
     """
     lesson = page(lesson_id)
     exp = experiment_or_error(settings_panel(lesson))
-    aside, right = st.columns([1, 3] if presenting() else [2, 3], gap="large")
+    if presenting():
+        return _presenter_frame(exp, text, rankdir)
+    aside, right = st.columns([2, 3], gap="large")
     with aside:
-        if presenting():
-            with st.expander("Lesson text"):
-                st.markdown(text)
-        else:
-            lesson_text(text)
+        lesson_text(text)
     if exp is None:
         st.stop()
     with right:
@@ -60,6 +61,22 @@ def lesson_page(lesson_id: str, text: str, rankdir: str = "TB") -> tuple[Experim
         # row, the live curves and the fit share one screen whatever the text's length.
         _training_area.set(st.container())
     return exp, aside
+
+
+def _presenter_frame(exp: Experiment | None, text: str, rankdir: str):
+    """Presenter mode: the sidebar folded, the text in an expander across the top,
+    then the diagram beside the training panel, so the room sees the network and
+    its curves at once and no column stands empty."""
+    st.set_page_config(initial_sidebar_state="collapsed")
+    with st.expander("Lesson text", icon=":material/menu_book:"):
+        st.markdown(text)
+    if exp is None:
+        st.stop()
+    left, right = st.columns([2, 3], gap="medium")
+    with left:
+        model_view(exp, rankdir=rankdir, box=PRESENTER_DIAGRAM_BOX)
+    _training_area.set(right.container())
+    return exp, st.container()      # what a page adds to its text goes below
 
 
 # Where this page run's training panel goes (a container under the diagram), if the
@@ -116,10 +133,10 @@ def table(rows: list[dict], **kw) -> None:
 
 def chart(fig, key: str | None = None) -> None:
     key, config = placed(fig, key)     # A/B key prefix, PNG file name, kept for downloads
+    if _compact.get() and (fig.layout.height or 0) > COMPACT_HEIGHT:
+        fig = compact(fig)
     if presenting():
         fig = for_projector(fig)
-    elif _compact.get() and (fig.layout.height or 0) > COMPACT_HEIGHT:
-        fig = compact(fig)
     st.plotly_chart(fig, width="stretch", key=key, config=config)
 
 
@@ -127,7 +144,9 @@ def compact(fig, height: int = COMPACT_HEIGHT):
     """A copy of a figure, lower (the live training view)."""
     import plotly.graph_objects as go
     small = go.Figure(fig)
-    small.update_layout(height=height)
+    # two plots side by side in the model column are ~220 px wide at 1280: a
+    # smaller title keeps "sin(2πx) on validation points" whole
+    small.update_layout(height=height, title_font_size=FONT, legend_font_size=FONT - 3)
     return small
 
 
@@ -140,6 +159,8 @@ def for_projector(fig, scale: float = 1.4):
                       font_size=round((layout.font.size or 14) * scale))
     if layout.title.font.size:
         big.update_layout(title_font_size=round(layout.title.font.size * scale))
+    if layout.legend.font.size:
+        big.update_layout(legend_font_size=round(layout.legend.font.size * scale))
     return big
 
 

@@ -40,7 +40,8 @@ def build_your_own_fits(run) -> None:
     x = data.info["x_val"]
     st.caption("Each output's prediction against its exact target on the "
                "validation points, which training never sees.")
-    cols = st.columns(run.settings.outputs)
+    n = run.settings.outputs        # two across at most, so each plot keeps its title
+    cols = [c for _ in range(0, n, 2) for c in st.columns(2)][:n]
     for j, col in enumerate(cols, 1):
         name, target = f"output_{j}", run.settings.target(j)
         pred, exact = run.predictions.get(name), np.ravel(data.y_val[name])
@@ -64,7 +65,7 @@ def two_branches_confusion(run) -> None:
     matrix = tables.confusion_matrix(data.y_val["class_output"], pred)
     a, b = st.columns(2)
     with a:
-        chart(figures.confusion(matrix, "Held-out samples: true vs predicted class"),
+        chart(figures.confusion(matrix, "True vs predicted (held-out)"),
               key="confusion")
     with b:
         st.markdown(f"Chance level: **{data.info['chance']:.0%}**. Best possible "
@@ -94,8 +95,8 @@ def gradient_plot(runs: dict, key: str) -> None:
                                 default="before training", key=f"{key}_when", required=True)
     field = "gradients_start" if when == "before training" else "gradients"
     grads = {name: r.insights[field] for name, r in runs.items() if r.insights.get(field)}
-    chart(figures.layer_profile(grads, f"Gradient size per layer, {when} "
-                                "(mean |∂loss/∂weight|)", "gradient size"), key=key)
+    chart(figures.layer_profile(grads, f"Gradients, {when}",   # short: fits at 1280
+                                "mean |∂loss/∂weight|"), key=key)
     st.caption("Mean |∂loss/∂kernel| of each Dense layer, input side on the left, on 256 "
                "training points spread over [0, 1]. The textbook story of a deep plain net is "
                "a gradient that fades towards the input; compare the two nets here and see "

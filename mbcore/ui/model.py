@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from mbcore.lessons import Experiment
-from mbcore.network.diagram import to_dot
+from mbcore.network.diagram import folded, to_dot
 from mbcore.network.summary import summary_rows
 from mbcore.settings import Settings, SettingsError
 from mbcore.views.export import script
@@ -38,26 +38,57 @@ def _summary(settings: Settings) -> list[dict]:
             for r in summary_rows(experiment(settings).graph)]
 
 
-def model_view(exp: Experiment, rankdir: str = "TB", where=st) -> None:
-    """Parameter count, the summary table and the diagram side by side."""
+# The diagram's box (CSS for its SVG, laid out with a viewBox so it scales as a
+# whole): as tall as a good part of the screen, never more, so every input and
+# output is in view; in presenter mode it also grows to its column's width.
+DIAGRAM_CSS = """<style>
+.st-key-mb_diagram [data-testid="stGraphVizChart"] svg { %s }
+</style>"""
+# (CSS, st.graphviz_chart's width): below it the training panel starts; beside it
+DIAGRAM_BOX = ("max-height: 62vh; width: auto;", "content")
+PRESENTER_DIAGRAM_BOX = ("max-height: 72vh; width: 100%; height: auto;", "stretch")
+EVERY_LAYER_BOX = 520              # px: the expanded diagram scrolls inside this
+
+
+def model_view(exp: Experiment, rankdir: str = "TB", where=st,
+               box: tuple[str, str] = DIAGRAM_BOX) -> None:
+    """Parameter count, then the diagram (`box`: its SVG's CSS and width), the summary
+    table and the code as tabs."""
     graph, rows = exp.graph, _summary(exp.settings)
     with where.container():
         a, b, c = st.columns(3)
         a.metric("Parameters", f"{graph.params:,}")
         b.metric("Keras layers", len(graph.nodes),
-                 help="Every node of the diagram: inputs and merge layers count too.")
+                 help="Every layer, inputs and merge layers included (the diagram "
+                 "may fold a run of identical blocks into one node).")
         c.metric("Inputs → outputs", f"{len(graph.inputs)} → {len(graph.outputs)}")
         diagram, table, code = st.tabs(["Diagram", "Summary table", "Keras code"])
-        with diagram:   # a deep net scrolls inside a box instead of stretching the page
-            # (low enough that the training panel under it starts on the first screen)
-            box = st.container(height=420) if len(graph.nodes) > 14 else st.container()
-            box.graphviz_chart(to_dot(graph, rankdir=rankdir))
+        with diagram:
+            diagram_panel(exp, rankdir, box)
         with table:
             st.dataframe(rows, hide_index=True, width="stretch")
             st.caption(f"Total params: {graph.params:,} · trainable: {graph.params:,} · "
                        "non-trainable: 0")
         with code:
             code_panel(exp)
+
+
+def diagram_panel(exp: Experiment, rankdir: str = "TB",
+                  box: tuple[str, str] = DIAGRAM_BOX) -> None:
+    """The diagram fitted to its box, repeated blocks folded; a toggle draws every layer."""
+    graph = exp.graph
+    expand = False
+    if folded(graph):
+        expand = st.toggle(f"Show all {len(graph.nodes)} layers", key=f"{exp.id}/every_layer",
+                           help="The diagram draws a run of identical blocks as its first "
+                                "block and one node for the rest; this draws each layer.")
+    if expand:      # a deep net scrolls inside a box instead of stretching the page
+        st.container(height=EVERY_LAYER_BOX).graphviz_chart(
+            to_dot(graph, rankdir=rankdir, expand=True))
+        return
+    css, width = box
+    st.html(DIAGRAM_CSS % css)
+    st.container(key="mb_diagram").graphviz_chart(to_dot(graph, rankdir=rankdir), width=width)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -72,7 +103,7 @@ def code_panel(exp: Experiment) -> None:
                "evaluation. It needs only NumPy and TensorFlow, prints the model summary "
                "(the same parameter count as above) and trains.")
     text = _script(settings)
-    st.download_button("⬇ Download the script", text, file_name=f"{lesson.id}.py",
+    st.download_button("Download the script", text, icon=":material/download:", file_name=f"{lesson.id}.py",
                        mime="text/x-python", key="download_script")
     st.code(text, language="python", height=420)
     if lesson.keras1 is not None:

@@ -173,8 +173,7 @@ def _curves(slot: str, history: dict, a=None, empty: str = figures.WAITING) -> N
     regression = _watches()[slot].exp.lesson.kind == "regression"
     series = loss_and_metric_series(history)
     pinned = loss_and_metric_series(a.history) if a is not None else None
-    titles = ("Loss (solid: training, dashed: validation)",
-              "Metrics (solid: training, dashed: validation)")
+    titles = ("Loss", "Metrics")      # the legend says which curve is which
     # A fixed layout from the first poll on, so the charts are updated, not rebuilt.
     cols = st.columns(1 if regression else 2)
     for i, (col, name, y) in enumerate(zip(cols, ("loss", "metrics"), ("loss", "value"))):
@@ -264,7 +263,7 @@ def _live_many(slot: str, was_running: bool, metric: str, params: dict) -> None:
                      "params": params.get(key),
                      "training time (s)": round(w.run.train_seconds, 1) if w.run else None})
     kind = next(iter(watches.values())).exp.lesson.kind
-    chart(figures.curves(series, f"{metric} (solid: training, dashed: validation)", y=metric,
+    chart(figures.curves(series, metric, y=metric,
                          log_y=metric.endswith("loss") and kind == "regression"),
           key=f"{slot}_overlay")
     table(rows)

@@ -37,6 +37,8 @@ def _layout(fig: go.Figure, title: str, x: str = "", y: str = "", height: int = 
 
 
 WAITING = "waiting for the first epoch…"
+PAIR_KEY = "solid: training<br>dashed: validation"   # a crowded legend's heading
+LEGEND_ROOM = 170     # px of a figure that are not its legend's entries (title, axis, key)
 
 
 def curves(series: dict[str, list], title: str, y: str = "loss", x: str = "epoch",
@@ -77,7 +79,8 @@ def _add_curves(fig: go.Figure, series: dict, base: list[str], label: str = "",
         val, partner = shown_val(name), shown_base(name)
         fig.add_trace(go.Scatter(
             x=list(range(1, len(values) + 1)), y=list(values),
-            name=label + (partner if crowded and not val else name), mode="lines", opacity=opacity,
+            name=label + (partner if crowded and not val else name), opacity=opacity,
+            mode="lines" if len(values) > 1 else "markers",     # one epoch: a dot
             legendgroup=label + partner, showlegend=not (crowded and val),
             line=dict(color=COLORS[base.index(partner) % len(COLORS)], width=width,
                       dash="dash" if val else "solid")))
@@ -92,20 +95,68 @@ def _curves_layout(fig: go.Figure, series: dict, title: str, x: str, y: str, log
         fig.update_xaxes(visible=False)
         fig.update_yaxes(visible=False)
         return fig
+    pairs = any(shown_val(n) for n in series)
     if crowded:
         # one entry per train/validation pair, beside the plot: above or below a
-        # short live chart, rows of entries took half its height (the title says
-        # solid = training, dashed = validation)
-        fig.update_layout(legend=dict(orientation="v", x=1.02, y=1, yanchor="top"),
+        # short live chart, rows of entries took half its height
+        # (small type, and the figure tall enough that every entry shows: a
+        # legend taller than the plot scrolls and hides its last entries)
+        entries = sum(1 for trace in fig.data if trace.showlegend is not False)
+        fig.update_layout(legend=dict(orientation="v", x=1.02, y=1, yanchor="top",
+                                      title_text=PAIR_KEY if pairs else None,
+                                      font_size=FONT - 3, tracegroupgap=0),
+                          margin=dict(t=50), height=max(height, LEGEND_ROOM + 22 * entries))
+    else:
+        # a pair or a single curve: the legend inside the plot, so it takes none of
+        # the height, in the right-hand corner the curves end away from (a loss
+        # ends low: top; an accuracy ends high: bottom)
+        top = _ends_low(series)
+        fig.update_layout(legend=dict(orientation="v", x=1, xanchor="right", y=1 if top else 0,
+                                      yanchor="top" if top else "bottom",
+                                      bgcolor="rgba(255,255,255,0.75)", font_size=FONT - 2),
                           margin=dict(t=50))
     if log_y:
-        # a curve within two decades gets labels at 1, 2 and 5 of each (one label
-        # per decade left it one or none to read); wider ones one per decade
-        values = [v for vs in series.values() for v in vs if v and v > 0]
-        decades = np.log10(max(values) / min(values)) if values else 0.0
-        fig.update_yaxes(type="log", dtick="D2" if decades <= 2 else 1,
-                         exponentformat="power")
+        log_axis(fig, [v for vs in series.values() for v in vs])
     return fig
+
+
+def _ends_low(series: dict[str, list]) -> bool:
+    """Fewer points in the top right corner of the plot (last 40 % of the epochs,
+    top 30 % of the range) than in the bottom right one: the legend goes on top."""
+    values = [v for vs in series.values() for v in vs if v is not None]
+    if not values or max(values) == min(values):
+        return True
+    lo, span = min(values), max(values) - min(values)
+    tail = [(v - lo) / span for vs in series.values()
+            for v in vs[int(len(vs) * 0.6):] if v is not None]
+    return sum(y > 0.7 for y in tail) <= sum(y < 0.3 for y in tail)
+
+
+def log_axis(fig: go.Figure, values) -> None:
+    """A log y axis whose ticks (log_ticks) fit these values, labelled in full."""
+    values = [v for v in values if v and v > 0]
+    ticks = log_ticks(min(values), max(values)) if values else []
+    fig.update_yaxes(type="log", tickmode="array", tickvals=ticks,
+                     ticktext=[f"{t:g}" for t in ticks])
+
+
+def log_ticks(lo: float, hi: float, most: int = 8) -> list[float]:
+    """Tick values for a log axis from lo to hi, each labelled in full: 1, 2 and 5
+    of every decade when that gives a few, else 1 of every decade (or of every
+    other one). Plotly's own 'D2' labels 2 and 5 as small bare digits, and one
+    label per decade left a curve within a decade one label or none."""
+    first, last = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+    for mantissas in ((1, 2, 3, 5), (1, 2, 5), (1,)):
+        ticks = [m * 10.0 ** k for k in range(first, last + 1) for m in mantissas]
+        inside = [float(f"{t:.3g}") for t in ticks if lo / 1.05 <= t <= hi * 1.05]
+        if len(inside) <= most:
+            break
+    else:
+        step = math.ceil((last - first + 1) / most)
+        inside = [10.0 ** k for k in range(first, last + 1, step)]
+    if len(inside) < 3:      # a narrow range: four steps across it, two digits each
+        inside = sorted({float(f"{lo * (hi / lo) ** (i / 3):.2g}") for i in range(4)})
+    return inside
 
 
 def fit(x, exact, predicted: dict[str, np.ndarray], title: str, y: str = "y",
@@ -188,5 +239,5 @@ def layer_profile(series: dict[str, dict[str, float]], title: str, y: str,
                                  line=dict(color=COLORS[i % len(COLORS)], width=3)))
     fig = _layout(fig, title, "layer with weights, counted from the input", y, height=400)
     if log_y:
-        fig.update_yaxes(type="log", dtick=1, exponentformat="power")
+        log_axis(fig, [v for per_layer in series.values() for v in per_layer.values()])
     return fig

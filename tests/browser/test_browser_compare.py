@@ -43,7 +43,7 @@ def test_pin_a_change_a_control_train_b_and_see_both(context, server):
             ".map(c => c.textContent).join(' | '))")
         diff = [g for g in grids if g.startswith("setting")]
         assert diff and all(s in diff[0] for s in ("Epochs", "30", "45")), grids
-        tab.page.get_by_text("(pinned)").first.wait_for()          # A's fit beside B's
+        tab.page.get_by_text("(pinned)").first.wait_for()          # A's fit, B's under it
         tab.page.get_by_role("button", name=re.compile("Unpin A")).first.click()
         tab.wait_idle()
         assert tab.page.get_by_text("A/B compare").count() == 0

@@ -1,5 +1,5 @@
 """Every lesson page in a real browser: it draws, the diagram is SVG with one
-node per layer, the parameter count is the command line's, training updates the
+node per layer (a run of identical blocks folded into one node), the parameter count is the command line's, training updates the
 live chart, and the page fits a laptop and a projector (screenshots kept in
 artifacts/screenshots)."""
 import json
@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from mbcore.lessons import ALL_LESSONS
+from mbcore.lessons import ALL_LESSONS, Experiment
+from mbcore.network.repeats import find_repeats
 from cases import CASES, page_file
 
 from .stbrowser import ARTIFACTS, ROOT, SIZES, number
@@ -44,11 +45,15 @@ def test_page_loads_without_exception(lesson_page):
 
 
 def test_diagram_is_svg_with_one_node_per_layer(lesson_page):
-    layers = cli_summary(lesson_page.lesson_id)["layers"]
+    layers = {layer["name"] for layer in cli_summary(lesson_page.lesson_id)["layers"]}
     chart = lesson_page.page.locator('[data-testid="stGraphVizChart"]').first
     chart.locator("svg g.node").first.wait_for(state="visible")
     names = chart.locator("svg g.node > title").all_text_contents()
-    assert sorted(names) == sorted(layer["name"] for layer in layers)
+    graph = Experiment.of(ALL_LESSONS[lesson_page.lesson_id].settings_cls()).graph
+    folded = {r.node_id: set(r.folded) for r in find_repeats(graph)}
+    assert len(names) == len(set(names))
+    assert set(names) - set(folded) | {n for f in folded.values() for n in f} == layers
+    assert set(folded) <= set(names)
 
 
 def test_parameter_count_matches_the_command_line(lesson_page):

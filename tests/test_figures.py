@@ -1,0 +1,62 @@
+"""Charts read from the back row: a log axis has several labelled ticks whatever
+the curve's range, a short chart's legend takes none of its height, and a
+crowded one says which line style is training and which validation."""
+import math
+
+import pytest
+
+from mbcore.views import figures
+
+
+@pytest.mark.parametrize("lo,hi", [(0.3, 5), (1e-4, 2), (0.002, 0.009), (1e-9, 1e3),
+                                   (0.5, 0.6), (0.01, 1), (0.0412, 0.0431)])
+def test_log_ticks_are_few_inside_the_range_and_at_least_three(lo, hi):
+    ticks = figures.log_ticks(lo, hi)
+    assert 3 <= len(ticks) <= 8, ticks
+    assert ticks == sorted(set(ticks))
+    assert all(lo / 1.06 <= t <= hi * 1.06 for t in ticks), ticks
+    # every label is a plain short number, not Plotly's bare '2' or '5' digits
+    labels = [f"{t:g}" for t in ticks]
+    assert all(math.isclose(float(label), t) for label, t in zip(labels, ticks))
+    assert all(len(label) <= 6 for label in labels), labels
+
+
+def test_a_log_loss_chart_labels_its_ticks_in_full():
+    fig = figures.curves({"loss": [4.0, 2.0, 0.9, 0.4], "val loss": [5.0, 2.5, 1.1, 0.5]},
+                         "Loss", log_y=True)
+    axis = fig.layout.yaxis
+    assert axis.type == "log" and axis.tickmode == "array"
+    assert list(axis.ticktext) == [f"{t:g}" for t in axis.tickvals]
+    assert len(axis.tickvals) >= 3
+
+
+def test_a_pair_of_curves_has_its_legend_inside_the_plot_away_from_their_ends():
+    fig = figures.curves({"loss": [1.0, 0.5], "val loss": [1.1, 0.7]}, "Loss")
+    legend = fig.layout.legend
+    assert (legend.x, legend.xanchor, legend.y, legend.yanchor) == (1, "right", 1, "top")
+    assert fig.layout.margin.t <= 50          # no room kept above the plot for it
+    rising = figures.curves({"accuracy": [0.2, 0.9], "val accuracy": [0.1, 0.8]}, "Metrics")
+    assert (rising.layout.legend.y, rising.layout.legend.yanchor) == (0, "bottom")
+    # training accuracy ends high, validation low: the corner with fewer points
+    apart = figures.curves({"accuracy": [0.1, 0.2, 0.3, 0.35, 0.37],
+                            "val accuracy": [0.1, 0.12, 0.07, 0.06, 0.07]}, "Metrics")
+    assert apart.layout.legend.yanchor == "top"
+
+
+def test_a_crowded_chart_has_one_entry_per_pair_and_names_the_line_styles():
+    series = {m: [1.0, 0.5] for m in ("add", "concatenate", "dot")}
+    series.update({f"val {m}": [1.2, 0.6] for m in ("add", "concatenate", "dot")})
+    fig = figures.curves(series, "accuracy")
+    shown = [t.name for t in fig.data if t.showlegend is not False]
+    assert shown == ["add", "concatenate", "dot"]
+    assert fig.layout.legend.x > 1                    # beside the plot, not over it
+    assert "dashed: validation" in fig.layout.legend.title.text
+
+
+def test_a_legend_of_many_pairs_gets_a_figure_tall_enough_for_every_entry():
+    modes = [f"mode{i}" for i in range(12)]
+    series = {**{m: [0.5, 0.9] for m in modes}, **{f"val {m}": [0.4, 0.8] for m in modes}}
+    fig = figures.curves(series, "accuracy", height=300)
+    assert fig.layout.height >= figures.LEGEND_ROOM + 22 * len(modes)
+    few = figures.curves({m: [0.5, 0.9] for m in modes[:3]}, "accuracy", height=300)
+    assert few.layout.height == 300
