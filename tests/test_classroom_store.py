@@ -1,7 +1,6 @@
 """The class room store: codes, presenter token, answers counted under load, a
 database that outlives its connection (a server restart), expiry."""
 import threading
-import time
 
 import pytest
 

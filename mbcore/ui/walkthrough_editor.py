@@ -16,7 +16,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from mbcore.lessons import Lesson, get_lesson
+from mbcore.lessons import Lesson
 from mbcore.settings import Settings, spec_of
 from mbcore.walkthroughs import PANELS, QUESTION_KINDS, Walkthrough, WalkthroughError, parse
 from mbcore.walkthroughs.writer import dumps
