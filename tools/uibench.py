@@ -237,7 +237,11 @@ def fresh_first(browser, url: str, lesson_id: str) -> float | None:
         while time.monotonic() - t0 < 300:
             if _is_new_run(_progress(page), before) and tab.plotly_points() >= 1:
                 first = round(time.monotonic() - t0, 2)
-                page.get_by_role("button", name=re.compile(r"Stop$")).first.click()
+                try:
+                    page.get_by_role("button", name=re.compile(r"Stop$")).first.click(
+                        timeout=2000)
+                except Exception:      # it finished first: nothing to stop
+                    pass
                 return first
             page.wait_for_timeout(20)
         return None
