@@ -324,8 +324,8 @@ def main(argv=None) -> int:
                 tab.preload_plotly()      # a tab that has drawn a chart before
                 for lesson_id in lessons:
                     rows.append(bench_lesson(tab, browser, url, lesson_id, args.repeats))
-                    if not args.json:
-                        print(" ".join(f"{k}={v}" for k, v in rows[-1].items()), file=sys.stderr)
+                    print(" ".join(f"{k}={v}" for k, v in rows[-1].items()), file=sys.stderr,
+                          flush=True)     # as it goes (a run over all lessons takes long)
                 browser.close()
         finally:
             stop_server(proc)
