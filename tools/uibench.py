@@ -104,6 +104,10 @@ def start_app(port: int, home: str, log):
                             start_new_session=True)
 
 
+# Stop is clicked with force: while the live view redraws, Playwright's wait for a
+# "stable" element timed out now and then (the click never happened: the run went on).
+
+
 def _train_button(page):
     return page.get_by_role("button", name=re.compile(r"Train$")).first
 
@@ -177,7 +181,7 @@ def one_stop(tab, timeout: float = 120.0) -> dict | None:
     at_click = int(match[1]) if match else 0
     t1 = time.monotonic()
     try:
-        page.get_by_role("button", name=re.compile(r"Stop$")).first.click(timeout=2000)
+        page.get_by_role("button", name=re.compile(r"Stop$")).first.click(timeout=2000, force=True)
     except Exception:            # it finished first: nothing to stop
         return None
     while time.monotonic() - t1 < timeout:
@@ -239,7 +243,7 @@ def fresh_first(browser, url: str, lesson_id: str) -> float | None:
                 first = round(time.monotonic() - t0, 2)
                 try:
                     page.get_by_role("button", name=re.compile(r"Stop$")).first.click(
-                        timeout=2000)
+                        timeout=2000, force=True)
                 except Exception:      # it finished first: nothing to stop
                     pass
                 return first
