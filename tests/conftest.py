@@ -4,6 +4,9 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+# Workers started here train unpaced (pacing is for a watching page; the browser
+# tests' servers, started with a clean environment, keep it).
+os.environ.setdefault("MBCORE_PACE_SECONDS", "0")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))      # loadtest, membench: imported by their tests

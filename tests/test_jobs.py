@@ -159,3 +159,43 @@ def test_a_worker_loads_tensorflow_before_its_first_job():
         assert r.stats["trainings_run"] == 0
     finally:
         r.shutdown()
+
+
+def _late_file(signal, emit, stop, state):
+    """Hands its result over at once, then 'writes' its model file until the
+    file `signal` exists (or dies, when it says so)."""
+    from mbcore.engine.protocol import LATE_FILES
+    state[LATE_FILES](Result(Status.STOPPED, epoch=3, epochs=9, keras_pending=True))
+    while not os.path.exists(signal):
+        time.sleep(0.02)
+    if open(signal).read() == "die":
+        os._exit(4)
+    return Result(Status.STOPPED, epoch=3, epochs=9, keras=b"model bytes")
+
+
+def test_the_end_of_a_job_arrives_before_its_model_file_which_joins_it_later(tmp_path):
+    """A stopped training is shown as stopped at once; its .keras file follows,
+    and the worker takes no other job until it is written. A worker that dies
+    meanwhile leaves a reason instead of a file that never comes."""
+    r = JobRunner(workers=1, job_fn=f"{__name__}:_late_file")
+    try:
+        first, second = str(tmp_path / "first"), str(tmp_path / "second")
+        job = r.start(first)
+        assert wait_for(lambda: r.status(job) in FINISHED, 60)
+        result = r.result(job)
+        assert result.status == "stopped" and result.keras_pending and result.keras is None
+        assert r.events(job)[-1].type == "finished"
+        after = r.start(second)
+        assert r.wait(job, timeout=0.3) is None           # wait() waits for the file too
+        assert r.status(after) == "queued"                # the worker is still busy
+        open(first, "w").write("ok")
+        assert r.wait(job, timeout=60).keras == b"model bytes"
+        assert not r.result(job).keras_pending
+        assert wait_for(lambda: r.status(after) in FINISHED, 60)
+        assert r.result(after).keras_pending
+        open(second, "w").write("die")
+        assert wait_for(lambda: not r.result(after).keras_pending, 60)
+        assert r.result(after).keras is None and "exit code 4" in r.result(after).keras_error
+        assert r.status(after) == "stopped"
+    finally:
+        r.shutdown()

@@ -303,3 +303,18 @@ def test_a_page_asks_the_pool_to_run_aux_output_alone_and_nothing_else(shared):
         alone[lesson.id] = shared._jobs[watch.id].alone
         watch.cancel()
     assert {k for k, v in alone.items() if v} == {"aux_output"}
+
+
+def test_a_page_waits_for_news_but_lets_go_when_asked_and_sees_a_stop_land(shared):
+    """The live view's wait ends with a new epoch, or at once when the user asks for
+    something (interrupted); after Stop, wait_for_end shows where the run ended."""
+    from mbcore.engine.watch import Watch
+    watch = Watch(settings(seed=5), epochs=2000)
+    assert poll(watch, lambda w: w.epoch >= 1)
+    seen = watch.epoch
+    assert watch.wait_for_news(600).epoch > seen          # returns on news, not at 600 s
+    asked = watch.wait_for_news(600, interrupted=lambda: True)
+    assert not asked.finished                             # let go without news or end
+    watch.cancel()
+    assert watch.wait_for_end(600).finished and watch.status == "stopped"
+    assert watch.run is not None and 0 < watch.run.epoch < 2000

@@ -347,3 +347,41 @@ def test_a_short_training_reports_its_progress_several_times():
     train_settings(small("multi_io", **MULTI), 20, on_progress=lambda p: reports.append(p))
     grew = [p["epoch"] for p in reports if p["rows"]]
     assert len(grew) >= 8 and grew[-1] == 20
+
+
+def test_a_watched_short_training_spaces_its_reports_and_a_stop_ends_the_wait():
+    """Paced (as a worker trains for a page), ten quick epochs come in at least
+    MIN_REPORTS reports each at least `pace` after the one before (the page then
+    sees them one by one), and a stop cuts the wait short."""
+    from mbcore.training.trainer import MIN_REPORTS
+    import time as clock
+    times, rows, cache = [], [], TrainerCache()
+
+    def seen(p):
+        if p["rows"]:
+            times.append(clock.perf_counter())
+            rows.extend(p["rows"])
+    train_settings(small("multi_io", **MULTI), MIN_REPORTS, on_progress=seen, pace=0.05,
+                   cache=cache)
+    assert len(rows) == MIN_REPORTS and len(times) == MIN_REPORTS
+    assert min(b - a for a, b in zip(times, times[1:])) >= 0.045
+    asked = []
+    stopped = train_settings(small("multi_io", **MULTI), MIN_REPORTS, pace=30.0,
+                             on_progress=lambda p: p["rows"] and asked.append(p["epoch"]),
+                             should_stop=lambda: len(asked) >= 1, cache=cache)
+    assert stopped.status == "stopped" and 1 <= stopped.epoch < MIN_REPORTS
+
+
+def test_a_worker_job_hands_over_its_result_before_writing_the_model_file():
+    """Where the worker offers it (LATE_FILES), the result goes out as soon as the
+    training ends, marked as waiting for its .keras file; the file comes with the
+    job's return value. So a Stop is not held up by the export."""
+    from mbcore.engine.protocol import LATE_FILES, TrainJob
+    from mbcore.engine.worker import StopSignal
+    from mbcore.training.job import run_train_job
+    early = []
+    result = run_train_job(TrainJob(small("multi_io", **MULTI), epochs=2), lambda ev: None,
+                           StopSignal(), {LATE_FILES: early.append})
+    assert len(early) == 1 and early[0].keras_pending and early[0].keras is None
+    assert early[0].status == "done" and early[0].epoch == 2 and early[0].state
+    assert isinstance(result.keras, bytes) and not result.keras_pending

@@ -7,13 +7,17 @@ through each lesson's default training, and prints per lesson the medians over
 --repeats tries of:
 
   draw        opening the page through the sidebar until the script is idle (s)
-  first       Train -> first point on the loss chart (s)
+  first       Train -> first point of the new run on the loss chart (s), in a tab
+              that has drawn charts before; "first fresh": in a new tab
   upd/s       chart updates per second that added points, while it trained
   states      distinct partial curves shown (0 < points < final)
-  empty       share of chart redraws that added no point (lower is better)
+  empty       share of loss-chart redraws that added no point (lower is better)
   done        Train -> the final metrics are on the page (s)
-  stop        Stop -> the page says "stopped" (s), and epochs trained after the click
-  param       slider move -> the parameter count changed (s)
+  stop        Stop (pressed at the run's first point) -> the page says "stopped" (s);
+              "after stop": epochs shown then minus epochs shown at the click;
+              "stops": tries where the run was still going to be stopped
+  param       move the lesson's first model slider one step -> the parameter
+              count changed (s); "diagram": -> the diagram changed (s)
 
 A measurement, not a test: figures depend on the machine and its load, which
 is printed with them. Every process it starts ends with it (killpg).
@@ -33,14 +37,59 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from browser.stbrowser import (CHROMIUM, CHROMIUM_ARGS, LAPTOP, StPage,  # noqa: E402
-                               free_port, stop_server, wait_healthy)
+from browser.stbrowser import (CHROMIUM, CHROMIUM_ARGS, LAPTOP, POINTS_JS,  # noqa: E402
+                               StPage, free_port, stop_server, wait_healthy)
 
 from mbcore.lessons import ALL_LESSONS  # noqa: E402
 
 EPOCH_RE = re.compile(r"Epoch (\d+)/(\d+)")
-# the architecture slider moved for "param": (lesson, slider label); others skip it
-SLIDERS = {"two_branches": "Left branch width", "multi_io": "x branch: layers"}
+FINISHED_RE = re.compile(r"· (done|stopped|diverged|failed|cancelled)\b")
+MODEL_GROUP = "model"        # the slider moved for "param": the lesson's first model control
+
+# In the page, every 20 ms: the loss chart's point count, the progress line, and
+# whether the chart was redrawn (Plotly replaces the figure's data array on each
+# redraw), so redraws that brought no point are counted too.
+SAMPLER_JS = """(every) => {
+  const points = """ + POINTS_JS + """;
+  const loss = () => [...document.querySelectorAll(
+      '[data-testid="stMain"] [data-testid="stPlotlyChart"] .js-plotly-plot')]
+    .find(gd => /^(<[^>]*>)*Loss\\b/.test(((gd.layout || {}).title || {}).text || ""));
+  window.__mbSamples = [];
+  let last = null;
+  const t0 = performance.now();
+  clearInterval(window.__mbTimer);
+  window.__mbTimer = setInterval(() => {
+    const bar = document.querySelector('[data-testid="stMain"] [data-testid="stProgress"]');
+    const gd = loss();
+    const data = gd ? gd.data : null;
+    window.__mbSamples.push({t: Math.round(performance.now() - t0), points: points(),
+                             progress: bar ? bar.innerText.trim() : "",
+                             redrawn: data !== last && data !== null});
+    last = data;
+  }, every);
+}"""
+
+# After a key press on a model slider: ms until the parameter count and the
+# diagram (the graphviz SVG) have changed, watched in the page every 10 ms.
+CHANGE_JS = """() => {
+  const metric = () => { const m = [...document.querySelectorAll('[data-testid="stMetric"]')]
+      .find(e => ((e.querySelector('[data-testid="stMetricLabel"]') || {}).innerText || "")
+                 .includes('Parameters'));
+    return m ? m.querySelector('[data-testid="stMetricValue"]').innerText : ""; };
+  const diagram = () => { const g = document.querySelector(
+      '[data-testid="stMain"] [data-testid="stGraphVizChart"] svg');
+    return g ? g.innerHTML.length + ":" + g.textContent : ""; };
+  const before = [metric(), diagram()];
+  const c = window.__mbChange = {t0: performance.now(), count: null, diagram: null, done: false};
+  clearInterval(window.__mbChangeTimer);
+  window.__mbChangeTimer = setInterval(() => {
+    const now = performance.now() - c.t0;
+    if (c.count === null && metric() !== before[0]) c.count = now;
+    if (c.diagram === null && diagram() !== before[1]) c.diagram = now;
+    if ((c.count !== null && c.diagram !== null) || now > 30000) {
+      clearInterval(window.__mbChangeTimer); c.done = true; }
+  }, 10);
+}"""
 
 
 def start_app(port: int, home: str, log):
@@ -55,6 +104,10 @@ def start_app(port: int, home: str, log):
                             start_new_session=True)
 
 
+# Stop is clicked with force: while the live view redraws, Playwright's wait for a
+# "stable" element timed out now and then (the click never happened: the run went on).
+
+
 def _train_button(page):
     return page.get_by_role("button", name=re.compile(r"Train$")).first
 
@@ -64,86 +117,140 @@ def _finished(page) -> bool:
         has=page.locator('[data-testid="stMetricLabel"]', has_text="wall time")).count() > 0
 
 
+def _progress(page) -> str:
+    bar = page.locator('[data-testid="stMain"] [data-testid="stProgress"]')
+    return bar.first.inner_text() if bar.count() else ""
+
+
+def _is_new_run(text: str, before: str) -> bool:
+    """The progress line belongs to the run just started: changed since the click
+    and not a finished run's line (the one before may stay until the redraw)."""
+    return bool(text) and text != before and not FINISHED_RE.search(text)
+
+
 def one_training(tab, timeout: float = 300.0) -> dict:
-    """Press Train, sample the loss chart every 25 ms until the final metrics show."""
+    """Press Train, sample the page every 20 ms until the final metrics show.
+
+    Only samples from the new run's first progress line on count: the chart of
+    an earlier run stays on the page until the new one replaces it."""
     page = tab.page
-    tab.start_sampling(25)
+    before = _progress(page)
+    page.evaluate(SAMPLER_JS, 20)
     t0 = time.monotonic()
     _train_button(page).click()
-    while not _finished(page) and time.monotonic() - t0 < timeout:
+    while time.monotonic() - t0 < timeout:
         page.wait_for_timeout(100)
+        if _finished(page) and _progress(page) != before:
+            break
     done = time.monotonic() - t0
-    samples = tab.stop_sampling()
+    samples = page.evaluate(
+        "() => { clearInterval(window.__mbTimer); return window.__mbSamples || []; }")
     final = tab.plotly_points()
-    changes = []                      # (ms, points) each time the count changed
-    for s in samples:
-        if not changes or s["points"] != changes[-1][1]:
-            changes.append((s["t"], s["points"]))
-    grown = [(t, p) for t, p in changes if p > 0]
-    first = grown[0][0] / 1000 if grown else None
-    partial = sorted({p for _, p in grown if p < final})
-    span = (grown[-1][0] - grown[0][0]) / 1000 if len(grown) > 1 else 0.0
-    redraws = _redraws(samples)
+    # the new run: from its first progress line, and its chart from the first redraw
+    start = next((i for i, s in enumerate(samples) if _is_new_run(s["progress"], before)),
+                 len(samples))
+    start = next((i for i in range(start, len(samples)) if samples[i]["redrawn"]), len(samples))
+    run = samples[start:]
+    grew, last = [], 0                # (ms, points) each time the chart gained points
+    for s in run:
+        if s["points"] > last:
+            grew.append((s["t"], s["points"]))
+        last = s["points"]
+    redraws = sum(1 for s in run if s["redrawn"])
+    first = grew[0][0] / 1000 if grew else None
+    partial = sorted({p for _, p in grew if p < final})
+    span = (grew[-1][0] - grew[0][0]) / 1000 if len(grew) > 1 else 0.0
     return {"first": first, "done": round(done, 2), "states": len(partial),
-            "upd/s": round((len(grown) - 1) / span, 2) if span > 0 else 0.0,
-            "empty": round(1 - len(grown) / redraws, 2) if redraws else None,
+            "upd/s": round((len(grew) - 1) / span, 2) if span > 0 else 0.0,
+            "empty": round(1 - len(grew) / redraws, 2) if redraws else None,
             "final": final, "finished": _finished(page)}
 
 
-def _redraws(samples) -> int:
-    """Chart redraws seen: the progress line changed or the point count did."""
-    seen, last = 0, None
-    for s in samples:
-        key = (s["points"], s["progress"])
-        if key != last and s["points"] > 0:
-            seen += 1
-        last = key
-    return seen
-
-
 def one_stop(tab, timeout: float = 120.0) -> dict | None:
-    """Train, Stop once two epochs are on the chart; time until the page says stopped."""
+    """Train; once the new run has a point on the chart, press Stop and time until
+    the progress line says it stopped. None when it finished first."""
     page = tab.page
+    before = _progress(page)
     _train_button(page).click()
     t0 = time.monotonic()
-    while tab.plotly_points() < 2:
-        if time.monotonic() - t0 > timeout or _finished(page):
+    while not (_is_new_run(_progress(page), before) and tab.plotly_points() >= 1):
+        if time.monotonic() - t0 > timeout:
             return None
-        page.wait_for_timeout(50)
-    bar = page.locator('[data-testid="stMain"] [data-testid="stProgress"]').first
-    at_click = int((EPOCH_RE.search(bar.inner_text()) or [0, 0])[1])
+        page.wait_for_timeout(20)
+    match = EPOCH_RE.search(_progress(page))
+    at_click = int(match[1]) if match else 0
     t1 = time.monotonic()
     try:
-        page.get_by_role("button", name=re.compile(r"Stop$")).first.click(timeout=2000)
+        page.get_by_role("button", name=re.compile(r"Stop$")).first.click(timeout=2000, force=True)
     except Exception:            # it finished first: nothing to stop
         return None
     while time.monotonic() - t1 < timeout:
-        text = bar.inner_text()
-        if "stopped" in text or "done" in text:
-            last = int((EPOCH_RE.search(text) or [0, 0])[1])
-            return {"stop": round(time.monotonic() - t1, 2), "after": last - at_click}
-        page.wait_for_timeout(25)
+        text = _progress(page)
+        ended = FINISHED_RE.search(text)
+        if ended:
+            if ended[1] != "stopped":
+                return None      # it ended on its own before the stop landed
+            match = EPOCH_RE.search(text)
+            return {"stop": round(time.monotonic() - t1, 2),
+                    "after": (int(match[1]) if match else 0) - at_click}
+        page.wait_for_timeout(20)
     return None
 
 
-def one_slider(tab, label: str) -> float | None:
-    """Move an architecture slider one step with the keyboard; seconds until the
-    page's parameter count changes."""
+def model_slider(lesson_id: str) -> str | None:
+    """The label of the lesson's first integer model control."""
+    import dataclasses
+    for f in dataclasses.fields(ALL_LESSONS[lesson_id].settings_cls):
+        if f.metadata.get("group") == MODEL_GROUP and f.type in ("int", int):
+            return f.metadata.get("label")
+    return None
+
+
+def one_slider(tab, label: str) -> dict | None:
+    """Move a model control one step with the keyboard; seconds until the page's
+    parameter count, and until its diagram, changed."""
     page = tab.page
-    metric = page.locator('[data-testid="stMetric"]').filter(
-        has=page.locator('[data-testid="stMetricLabel"]', has_text="Parameters")).first
-    before = metric.locator('[data-testid="stMetricValue"]').inner_text()
-    thumb = tab.number_widget(label).locator('input[type="range"], input').first
-    if thumb.count() == 0:
+    box = tab.number_widget(label)
+    if box.count() == 0:
         return None
-    thumb.focus()
-    t0 = time.monotonic()
-    thumb.press("ArrowRight")
-    while time.monotonic() - t0 < 30:
-        if metric.locator('[data-testid="stMetricValue"]').inner_text() != before:
-            return round(time.monotonic() - t0, 2)
-        page.wait_for_timeout(25)
-    return None
+    box.scroll_into_view_if_needed()
+    slider = box.get_attribute("data-testid") == "stSlider"
+    field = box.locator('input[type="range"]' if slider else "input").first
+    value, top = field.evaluate("el => [Number(el.value), Number(el.max || Infinity)]")
+    key = ("ArrowLeft" if value >= top else "ArrowRight") if slider else "ArrowUp"
+    field.focus()
+    page.evaluate(CHANGE_JS)
+    field.press(key)
+    if not slider:
+        field.press("Enter")
+    page.wait_for_function("() => window.__mbChange.done", timeout=40_000)
+    change = page.evaluate("() => window.__mbChange")
+    secs = lambda ms: round(ms / 1000, 2) if ms is not None else None  # noqa: E731
+    return {"count": secs(change["count"]), "diagram": secs(change["diagram"])}
+
+
+def fresh_first(browser, url: str, lesson_id: str) -> float | None:
+    """Train -> first point in a new tab that has drawn no chart yet."""
+    context = browser.new_context(viewport=LAPTOP)
+    try:
+        tab = StPage(context.new_page(), url).goto(lesson_id)
+        new_seed(tab)
+        page, before = tab.page, _progress(tab.page)
+        t0 = time.monotonic()
+        _train_button(page).click()
+        while time.monotonic() - t0 < 300:
+            if _is_new_run(_progress(page), before) and tab.plotly_points() >= 1:
+                first = round(time.monotonic() - t0, 2)
+                try:
+                    page.get_by_role("button", name=re.compile(r"Stop$")).first.click(
+                        timeout=2000, force=True)
+                except Exception:      # it finished first: nothing to stop
+                    pass
+                return first
+            page.wait_for_timeout(20)
+        return None
+    finally:
+        context.close()
 
 
 _seeds = iter(range(1000, 10**6))
@@ -155,8 +262,9 @@ def new_seed(tab) -> None:
     tab.set_number("Random seed", next(_seeds))
 
 
-def bench_lesson(tab, lesson_id: str, repeats: int) -> dict:
-    draws, runs, stops, sliders = [], [], [], []
+def bench_lesson(tab, browser, url: str, lesson_id: str, repeats: int) -> dict:
+    draws, runs, stops, sliders, fresh = [], [], [], [], []
+    label = model_slider(lesson_id)
     for _ in range(repeats):
         tab.open_page("")
         t0 = time.monotonic()
@@ -170,18 +278,23 @@ def bench_lesson(tab, lesson_id: str, repeats: int) -> dict:
         if stop:
             stops.append(stop)
         tab.wait_idle()
-        if lesson_id in SLIDERS:
-            moved = one_slider(tab, SLIDERS[lesson_id])
-            if moved is not None:
-                sliders.append(moved)
+        moved = one_slider(tab, label) if label else None
+        if moved is not None:
+            sliders.append(moved)
+        tab.wait_idle()
+        fresh.append(fresh_first(browser, url, lesson_id))
     med = lambda xs: round(statistics.median(xs), 2) if xs else None  # noqa: E731
     return {"lesson": lesson_id, "draw": med(draws),
             "first": med([r["first"] for r in runs if r["first"] is not None]),
+            "first fresh": med([f for f in fresh if f is not None]),
             "upd/s": med([r["upd/s"] for r in runs]), "states": med([r["states"] for r in runs]),
             "empty": med([r["empty"] for r in runs if r["empty"] is not None]),
             "done": med([r["done"] for r in runs]),
             "stop": med([s["stop"] for s in stops]), "after stop": med([s["after"] for s in stops]),
-            "param": med(sliders), "finished": all(r["finished"] for r in runs)}
+            "stops": f"{len(stops)}/{repeats}",
+            "param": med([s["count"] for s in sliders if s["count"] is not None]),
+            "diagram": med([s["diagram"] for s in sliders if s["diagram"] is not None]),
+            "slider": label, "finished": all(r["finished"] for r in runs)}
 
 
 def main(argv=None) -> int:
@@ -214,9 +327,9 @@ def main(argv=None) -> int:
                 tab = StPage(page, url).goto("")
                 tab.preload_plotly()      # a tab that has drawn a chart before
                 for lesson_id in lessons:
-                    rows.append(bench_lesson(tab, lesson_id, args.repeats))
-                    if not args.json:
-                        print(" ".join(f"{k}={v}" for k, v in rows[-1].items()), file=sys.stderr)
+                    rows.append(bench_lesson(tab, browser, url, lesson_id, args.repeats))
+                    print(" ".join(f"{k}={v}" for k, v in rows[-1].items()), file=sys.stderr,
+                          flush=True)     # as it goes (a run over all lessons takes long)
                 browser.close()
         finally:
             stop_server(proc)

@@ -23,6 +23,13 @@ import numpy as np
 from mbcore.settings import Settings
 
 MAX_RESULT_BYTES = 256 * 2**20     # a result larger than this is refused when read
+# A worker's job may hand its Result over before it returns:
+# `worker_state[LATE_FILES](result)` sends it (with `keras_pending` set) as the
+# job's end, and what the job then returns only brings the files written after
+# (the .keras model: seconds for a deep net), which the runner adds to that
+# Result. So Stop and the end of a training reach the page without waiting
+# for the model file.
+LATE_FILES = "finish_early"
 
 
 class Status(StrEnum):
@@ -116,6 +123,7 @@ class Result:
     insights: dict = field(default_factory=dict)     # what the page looks at inside the model
     keras: bytes | None = None        # the .keras file
     keras_error: str = ""             # why there is no .keras file
+    keras_pending: bool = False       # the worker is still writing the .keras file
 
     @property
     def size(self) -> int:

@@ -184,9 +184,11 @@ class JobRunner:
                         w.cancel(job.number)
 
     def wait(self, job_id: str, timeout: float | None = None) -> Result | None:
-        """Block until the job finishes (for scripts and tests, not pages)."""
+        """Block until the job finishes and its model file is written (for
+        scripts and tests, not pages)."""
         end = None if timeout is None else time.monotonic() + timeout
-        while self.status(job_id) not in FINISHED:
+        while self.status(job_id) not in FINISHED or getattr(self.result(job_id),
+                                                             "keras_pending", False):
             if end is not None and time.monotonic() > end:
                 return None
             time.sleep(0.05)
@@ -274,8 +276,14 @@ class JobRunner:
         job.result = result
         job.size = result.size if result is not None else 0
         job.events.append(event)
-        if self._disk is not None and job.status == Status.DONE and not event.cached \
-                and result is not None:
+        if not event.cached:
+            self._store(job)
+
+    def _store(self, job: _Job):
+        """A finished training goes to disk, with its model file (so not before)."""
+        result = job.result
+        if self._disk is not None and job.status == Status.DONE and result is not None \
+                and not result.keras_pending:
             self._disk.put(job.key, result)
 
     def _prune(self):
@@ -317,29 +325,51 @@ class JobRunner:
         if m.garbled:
             if worker is None or worker.job not in self._jobs:
                 return
+            if self._jobs[worker.job].status in FINISHED:      # its late model file
+                self._add_files(self._jobs[worker.job], None, "unreadable model file")
+                worker.job = None
+                return
             job_id, event = worker.job, Event(EventType.FINISHED, status=Status.FAILED,
                                               message="unreadable message from the worker: "
                                               + m.garbled)
-        if event.type == EventType.FINISHED and worker is not None and worker.job == job_id:
-            worker.job = None
+        late = event is None              # the model file of a job that has ended
+        pending = bool(m.result is not None and m.result.keras_pending)
+        if (late or (event.type == EventType.FINISHED and not pending)) \
+                and worker is not None and worker.job == job_id:
+            worker.job = None             # free again (a pending file keeps it busy)
         job = self._jobs.get(job_id)
         if job is None:
             return
-        if event.type == EventType.FINISHED:
+        if late:
+            self._add_files(job, m.result)
+        elif event.type == EventType.FINISHED:
             self._finish(job, event, m.result)
             self._prune()
+        else:
+            job.events.append(event)
+
+    def _add_files(self, job: _Job, files: Result | None, why: str = ""):
+        """The late .keras file (or why there is none) joins the job's Result."""
+        result = job.result
+        if result is None or not result.keras_pending:
             return
-        job.events.append(event)
+        result.keras = files.keras if files is not None else None
+        result.keras_error = files.keras_error if files is not None else why
+        result.keras_pending = False
+        job.size = result.size
+        self._store(job)
 
     def _worker_exited(self, number: int, code):
         """A worker process is gone (retired, or died): its job, if it had one,
         failed; a successor starts now, so that the two never coexist."""
         w = self._workers.pop(number, None)
-        if w is not None and w.job is not None and w.job in self._jobs \
-                and self._jobs[w.job].status not in FINISHED:
-            self._finish(self._jobs[w.job], Event(
+        job = self._jobs.get(w.job) if w is not None and w.job is not None else None
+        if job is not None and job.status not in FINISHED:
+            self._finish(job, Event(
                 EventType.FINISHED, status=Status.FAILED,
                 message=f"the worker process ended (exit code {code})"))
+        elif job is not None:         # it ended while writing the model file
+            self._add_files(job, None, f"the worker process ended (exit code {code})")
         if not self._closed and len(self._workers) < self._size:
             self._spawn()
 

@@ -108,16 +108,27 @@ class Watch:
                     self.run = self._outcome(result)
         return self
 
-    def wait_for_news(self, timeout: float, step: float = 0.04) -> "Watch":
-        """update(), waiting up to `timeout` seconds for a new epoch or the end,
-        so that a page redraws its curves when they have grown, not on a timer."""
+    def wait_for_news(self, timeout: float, step: float = 0.02,
+                      interrupted=lambda: False) -> "Watch":
+        """update(), waiting up to `timeout` seconds for a new epoch, a new status
+        or the end, so that a page redraws its curves when they have grown, not on
+        a timer; `interrupted()` true (the user asked for something) ends the wait."""
         end = time.monotonic() + timeout
-        epoch = self.epoch
+        epoch, status = self.epoch, self.status
         while True:
             self.update()
-            if self.finished or self.epoch != epoch or time.monotonic() >= end:
+            if (self.finished or self.epoch != epoch or self.status != status
+                    or time.monotonic() >= end or interrupted()):
                 return self
             time.sleep(step)
+
+    def wait_for_end(self, timeout: float, step: float = 0.02) -> "Watch":
+        """update() until the job has finished or `timeout` seconds have passed
+        (after a Stop, so the same page run already shows where it ended)."""
+        end = time.monotonic() + timeout
+        while not self.update().finished and time.monotonic() < end:
+            time.sleep(step)
+        return self
 
     def cancel(self) -> None:
         """Stop: the training ends unless someone else is watching the same one,
@@ -195,13 +206,24 @@ def _result(job_id: str) -> Result | None:
         return None
 
 
-def model_file(run: Outcome) -> tuple[bytes | None, str]:
+PENDING = "the model file is still being written (a few seconds after the training ended)"
+
+
+def model_file(run: Outcome, wait: float = 0.0) -> tuple[bytes | None, str]:
     """The run's trained model as .keras bytes, or None and the reason.
 
     The file stays in the runner's result (one copy for everyone who watched the
-    same training, within the runner's memory budget), never in a session.
+    same training, within the runner's memory budget), never in a session. The
+    worker writes it after the training has ended (so that Stop lands at once):
+    `wait` seconds for it while it is still being written.
     """
+    end = time.monotonic() + wait
     result = _result(run.key)
+    while result is not None and result.keras_pending and time.monotonic() < end:
+        time.sleep(0.1)
+        result = _result(run.key)
+    if result is not None and result.keras_pending:
+        return None, PENDING
     if result is None:
         return None, ("the server no longer keeps this result (it keeps the latest ones); "
                       "train again for the file")

@@ -26,7 +26,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from mbcore.engine.protocol import Event, EventType, Result, Status
+from mbcore.engine.protocol import LATE_FILES, Event, EventType, Result, Status
 
 _HEADER = struct.Struct("<Q")
 ROOT = str(Path(__file__).resolve().parents[2])
@@ -60,7 +60,8 @@ def receive(stream):
 @dataclass(frozen=True)
 class WorkerMessage:
     """What a worker said, as the runner hears it: an Event of a job (with the
-    Result when it is the finished one), a message it could not read, or, last
+    Result when it is the finished one), the late files of a finished job (no
+    event, a Result holding only them), a message it could not read, or, last
     of all and only once the process is gone, its exit code."""
     worker: int
     job_id: str | None = None
@@ -242,8 +243,17 @@ def serve() -> None:
         number, job_id, spec = message
         stop = inbox.begin(number)
 
-        def emit(event: Event, job_id=job_id, result: Result | None = None):
+        def emit(event: Event | None, job_id=job_id, result: Result | None = None):
             send(out, (job_id, event, result), out_lock)
+
+        early: list = []
+
+        def finish_early(result: Result, emit=emit, early=early) -> None:
+            """The job's result before the job returns (see LATE_FILES)."""
+            early.append(result)
+            emit(Event(EventType.FINISHED, status=result.status, message=result.message),
+                 result=result)
+        state[LATE_FILES] = finish_early
         try:
             emit(Event(EventType.STARTED, pid=os.getpid()))
             job_fn = job_fn or _load(init["job_fn"])
@@ -255,7 +265,12 @@ def serve() -> None:
             final = Event(EventType.FINISHED, status=Status.FAILED,
                           message=f"{type(err).__name__}: {err}")
         try:
-            emit(final, result=result)
+            if early:         # the files it wrote after reporting (or why not)
+                late = result or Result(early[0].status, keras_error=final.message)
+                emit(None, result=Result(late.status, keras=late.keras,
+                                         keras_error=late.keras_error))
+            else:
+                emit(final, result=result)
         except OSError:       # the server has gone: nobody to report to
             break
     try:

@@ -19,15 +19,17 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 
-from mbcore.engine.protocol import Event, EventType, Result, Status, TrainJob  # noqa: E402
+from mbcore.engine.protocol import (LATE_FILES, Event, EventType, Result, Status,  # noqa: E402
+                                    TrainJob)
 from mbcore.lessons import Experiment  # noqa: E402
 from mbcore.network.builder import build_model  # noqa: E402
 from mbcore.training.insights import Live  # noqa: E402
 from mbcore.training.memory import release_memory  # noqa: E402
 from mbcore.training.optimizers import make_optimizer  # noqa: E402
-from mbcore.training.trainer import Trainer  # noqa: E402
+from mbcore.training.trainer import PACE_SECONDS, Trainer  # noqa: E402
 
 THREADS_ENV = "MBCORE_TF_THREADS"
+PACE_ENV = "MBCORE_PACE_SECONDS"    # pacing of a watched training's first reports (0: off)
 TRIM_SECONDS = 2.0      # how often a worker hands freed memory back while training
 
 
@@ -171,13 +173,14 @@ def _final_metrics(trainer, kind: str) -> dict:
 
 def train_experiment(exp: Experiment, epochs: int | None = None, *, on_progress=None,
                      should_stop=None, resume: bytes | None = None, cache=None,
-                     on_trainer=None) -> Result:
+                     on_trainer=None, pace: float = 0.0) -> Result:
     """Train an experiment's model and return the result as plain data.
 
     `resume` is the `state` of an earlier (stopped) result with the same
     settings; training then continues from its epoch.  `on_trainer` receives
     the trainer before training starts (a worker uses it to wire stop
-    requests to `Trainer.request_stop`).
+    requests to `Trainer.request_stop`); `pace` spaces the first reports for a
+    watching page (Trainer.fit).
     """
     t0 = time.perf_counter()
     trainer = (cache or TrainerCache(0)).get(exp)
@@ -187,7 +190,7 @@ def train_experiment(exp: Experiment, epochs: int | None = None, *, on_progress=
     setup = time.perf_counter() - t0
     if on_trainer is not None:
         on_trainer(trainer)
-    status = trainer.fit(target, on_progress=on_progress, should_stop=should_stop)
+    status = trainer.fit(target, on_progress=on_progress, should_stop=should_stop, pace=pace)
     return Result(
         status=Status(status), message=trainer.message, lesson=exp.id, kind=exp.lesson.kind,
         epoch=trainer.epoch, epochs=target, seconds=trainer.train_seconds,
@@ -201,6 +204,11 @@ def run_train_job(job: TrainJob, emit, stop, worker_state: dict) -> Result:
 
     `stop` is a worker.StopSignal; it is wired to the trainer's in-graph stop
     flag so a cancel takes effect after the current epoch, not the chunk.
+    A local worker offers `worker_state[LATE_FILES]`: the result then goes to
+    the page as soon as training ends, and the .keras file (seconds to write
+    for a deep net) follows it; elsewhere (Celery) the result waits for it.
+    The first reports are paced (PACE_SECONDS, or $MBCORE_PACE_SECONDS) for the
+    page that watches.
     """
     if "cache" not in worker_state:
         configure_tf()
@@ -221,9 +229,13 @@ def run_train_job(job: TrainJob, emit, stop, worker_state: dict) -> Result:
     result = train_experiment(exp, job.epochs, on_progress=progress, should_stop=stop.is_set,
                               resume=job.resume, cache=worker_state["cache"],
                               on_trainer=lambda tr: (live.attach(tr),
-                                                     stop.on_set(tr.request_stop)))
+                                                     stop.on_set(tr.request_stop)),
+                              pace=float(os.environ.get(PACE_ENV, PACE_SECONDS)))
     result.insights = live.finish()
     if result.status in (Status.DONE, Status.STOPPED) and result.epoch:
+        finish_early = worker_state.get(LATE_FILES)
+        if finish_early is not None:
+            finish_early(dataclasses.replace(result, keras_pending=True))
         release_memory()
         try:
             result.keras = keras_file(exp, live.trainer)

@@ -29,6 +29,7 @@ from mbcore.training.compiled import DIVERGED, OK, CompiledTraining  # noqa: E40
 MAX_CHUNK = 64          # most epochs per compiled call (size of the row buffer)
 REFRESH_SECONDS = 0.25  # aim: hand back progress about four times a second
 MIN_REPORTS = 10        # and at least this many reports per fit, so a short run is live
+PACE_SECONDS = 0.25     # a watched fit spaces its first MIN_REPORTS reports this far apart
 
 def _field(data, name):
     return data[name] if isinstance(data, dict) else getattr(data, name)
@@ -215,15 +216,23 @@ class Trainer(CompiledTraining):
         """Ask a running fit to stop after the current epoch (thread-safe)."""
         self._stop.assign(True)
 
-    def fit(self, total_epochs, on_progress=None, should_stop=None):
+    def fit(self, total_epochs, on_progress=None, should_stop=None, pace=0.0):
         """Train until `total_epochs` epochs are done; returns a status word.
 
         Status: "done", "stopped" (stop request; resumable) or "diverged"
         (non-finite loss; the weights of the last good epoch are kept).
+
+        `pace` (seconds): the first MIN_REPORTS reports that bring new epochs
+        are at least this far apart. Why: ten epochs of a small net take a
+        tenth of a second, and a page that redraws four times a second would
+        show the finished curve only; paced, a watcher sees it grow, epoch by
+        real epoch. The wait is outside the training loop (train_seconds
+        leaves it out), and a stop request ends it at once.
         """
         self._stop.assign(False)
         self.message = ""
         count, budget, calls = 1, 1, 0      # the first call traces: one batch only
+        reports, last_report = 0, 0.0
         while self.epoch < total_epochs:
             if should_stop is not None and should_stop():
                 return self._finish("stopped")
@@ -235,6 +244,10 @@ class Trainer(CompiledTraining):
                 rows = self._diverged(saved, done, preds_ready)
             spent = time.perf_counter() - t0
             self.train_seconds += spent
+            if pace and done and reports < MIN_REPORTS and status == OK:
+                reports += 1       # a stop ends the wait; the loop's test then ends the fit
+                self._wait_until(last_report + pace, should_stop)
+                last_report = time.perf_counter()
             t1 = time.perf_counter()
             new = self._record(rows[:done])
             if status == DIVERGED:
@@ -251,6 +264,14 @@ class Trainer(CompiledTraining):
             else:  # a traced call says nothing about speed: time a small one
                 count, budget = 1, min(4, self.n_batches)
         return self._finish("done")
+
+    def _wait_until(self, moment, should_stop, step=0.01) -> bool:
+        """Sleep until `moment` (perf_counter seconds); True if a stop came first."""
+        while time.perf_counter() < moment:
+            if should_stop is not None and should_stop():
+                return True
+            time.sleep(min(step, max(0.0, moment - time.perf_counter())))
+        return False
 
     def _next_size(self, per_batch, most_epochs=MAX_CHUNK):
         """Epochs and batches for the next call to last about refresh_seconds,

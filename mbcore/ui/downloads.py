@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mbcore.engine.watch import model_file
+from mbcore.engine.watch import PENDING, model_file
 from mbcore.network.diagram import to_dot
 from mbcore.ui.model import experiment
 from mbcore.views import downloads
@@ -34,8 +34,9 @@ def downloads_panel(run, figures: list, slot: str) -> None:
     with st.expander("Downloads: model, history, diagram, plots", icon=":material/download:"):
         row = st.container(horizontal=True)
         model, why_not = model_file(run)
-        if model is not None:    # fetched again on click: the session keeps no copy
-            row.download_button("Model (.keras)", lambda: model_file(run)[0] or b"",
+        if model is not None or why_not == PENDING:   # fetched on click: no session copy
+            # (a file still being written is waited for, at most a minute)
+            row.download_button("Model (.keras)", lambda: model_file(run, 60.0)[0] or b"",
                                 file_name=f"{stem}.keras",
                                 mime="application/zip", key=f"{slot}_dl_keras",
                                 on_click="ignore",
@@ -61,7 +62,7 @@ def downloads_panel(run, figures: list, slot: str) -> None:
                                 help="Every plot of this result in one interactive page that "
                                      "also works offline (Plotly is inside, about 5 MB).")
         notes = [PNG_NOTE]
-        if model is None:
+        if model is None and why_not != PENDING:
             notes.append(f"No model file: {why_not}.")
         if svg is None:
             notes.append("No SVG here: this server has no Graphviz `dot` program. The DOT file "

@@ -143,7 +143,9 @@ def chart(fig, key: str | None = None) -> None:
 def compact(fig, height: int = COMPACT_HEIGHT):
     """A copy of a figure, lower (the live training view)."""
     import plotly.graph_objects as go
-    small = go.Figure(fig)
+    # a copy from the figure's own (valid) dict, not validated again: go.Figure(fig)
+    # took ~40 ms a chart on a quiet machine, on every live redraw
+    small = go.Figure(fig.to_dict(), _validate=False)
     # two plots side by side in the model column are ~220 px wide at 1280: a
     # smaller title keeps "sin(2πx) on validation points" whole
     small.update_layout(height=height, title_font_size=FONT, legend_font_size=FONT - 3)
@@ -153,7 +155,7 @@ def compact(fig, height: int = COMPACT_HEIGHT):
 def for_projector(fig, scale: float = 1.4):
     """A copy of a Plotly figure with taller plot and larger type, for the back row."""
     import plotly.graph_objects as go
-    big = go.Figure(fig)
+    big = go.Figure(fig.to_dict(), _validate=False)     # as in compact()
     layout = big.layout
     big.update_layout(height=round((layout.height or 400) * scale),
                       font_size=round((layout.font.size or 14) * scale))

@@ -6,6 +6,8 @@ in the session; no Keras object ever lives in the server.
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
 
 from mbcore.engine.protocol import VAL_PREFIX, Status, is_val
 from mbcore.engine.watch import Watch
@@ -20,8 +22,14 @@ from mbcore.views import figures
 from mbcore.views.curves import SHOWN_VAL, changes, loss_and_metric_series, loss_label, \
     shown_base, shown_val
 
-POLL_SECONDS = 0.25     # the live view asks this often; the trainer reports ~4x/s
-NEWS_SECONDS = 0.3      # and waits this long for a new epoch before it redraws anyway
+# The live view is driven by news, not by a clock: Streamlit asks for a fragment
+# run every POLL_SECONDS (requests coalesce while one runs), and each run waits
+# up to NEWS_SECONDS for a new epoch (the trainer reports ~4x/s), so a redraw
+# carries new points and follows a report within a poll. The wait lets go as
+# soon as the user asks for a page run (Stop, a slider), which queues behind it.
+POLL_SECONDS = 0.1
+NEWS_SECONDS = 1.0
+STOP_SECONDS = 0.6      # Stop waits this long for the job's end, to show it in the same run
 
 
 def _watches() -> dict:
@@ -32,6 +40,35 @@ def _watches() -> dict:
 def _cancel(slot: str) -> None:
     for watch in _as_dict(_watches().get(slot)).values():
         watch.cancel()
+
+
+def _stop(slot: str) -> None:
+    """Callback of Stop: cancel, and wait a moment for the end (a stop lands within
+    a batch), so that the page run that follows already shows it."""
+    _cancel(slot)
+    for watch in _as_dict(_watches().get(slot)).values():
+        watch.wait_for_end(STOP_SECONDS)
+
+
+def _page_run_asked() -> bool:
+    """Whether a click or a widget has asked for a run of the whole page.
+
+    A fragment run is not interrupted by one (Streamlit has it wait for the
+    next element), so a live view waiting for news checks this to let go at
+    once. Streamlit has no public call for it; without these attributes the
+    wait simply runs its course."""
+    requests = getattr(get_script_run_ctx(), "script_requests", None)
+    data = getattr(requests, "_rerun_data", None)
+    return (getattr(requests, "_state", None) == ScriptRequestType.RERUN
+            and data is not None and not data.fragment_id_queue)
+
+
+def _news(watch: Watch) -> Watch:
+    """In the fragment's own runs, wait for news; in a page run, only read it."""
+    ctx = get_script_run_ctx()
+    if ctx is not None and ctx.fragment_ids_this_run:
+        return watch.wait_for_news(NEWS_SECONDS, interrupted=_page_run_asked)
+    return watch.update()
 
 
 def _as_dict(entry) -> dict:
@@ -90,7 +127,7 @@ def _buttons(slot: str, label: str, what) -> tuple[bool, object]:
     row = st.container(horizontal=True)
     row.button(label, icon=":material/play_arrow:", key=f"{slot}_start", type="primary",
                on_click=_start, args=(slot, what), disabled=not what)
-    row.button("Stop", icon=":material/stop:", key=f"{slot}_stop", on_click=_cancel,
+    row.button("Stop", icon=":material/stop:", key=f"{slot}_stop", on_click=_stop,
                args=(slot,), disabled=not running)
     if isinstance(entry, Watch) and entry.resumable:
         row.button(f"Continue to epoch {entry.epochs}", icon=":material/resume:",
@@ -143,7 +180,7 @@ def _live_one(slot: str, was_running: bool, live, a=None, figures: list | None =
     of a finished run are collected in `figures`, for the Downloads box."""
     lesson_id = slot.split("/")[0]
     watch = _watches()[slot]
-    watch = watch.wait_for_news(NEWS_SECONDS) if was_running else watch.update()
+    watch = _news(watch) if was_running else watch.update()
     if was_running and watch.finished:
         st.rerun()
     _progress(watch)
@@ -241,8 +278,10 @@ def compare_panel(name: str, label: str, variants: dict, metric: str = "loss"):
 
 def _live_many(slot: str, was_running: bool, metric: str, params: dict) -> None:
     watches = _as_dict(_watches()[slot])
-    wait = NEWS_SECONDS / len(watches) if was_running else 0.0   # shared by the runs
-    watches = {k: w.wait_for_news(wait) for k, w in watches.items()}
+    running = [w for w in watches.values() if not w.finished]
+    if was_running and running:       # the one that runs now brings the news
+        _news(running[0])
+    watches = {k: w.update() for k, w in watches.items()}
     if was_running and all(w.finished for w in watches.values()):
         st.rerun()
     done = sum(w.epoch for w in watches.values())
