@@ -131,6 +131,16 @@ def check_answer(question: dict, value) -> str:
     return repr(number)
 
 
+def check_result(room: Room, task_id: str, value) -> float:
+    """A student's own-variant result as stored: for the room's current task, finite."""
+    if not room.explore or room.explore.get("id") != task_id:
+        raise RoomError("this exercise is closed: the lecturer has moved on")
+    value = float(value)
+    if value != value or abs(value) == float("inf"):
+        raise RoomError("the result is not a finite number")
+    return value
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(str(token or "").encode()).hexdigest()
 
@@ -253,11 +263,7 @@ class SqliteRoomStore(RoomStore):
     def submit_result(self, code: str, task_id: str, nickname: str, settings: dict,
                       value: float) -> None:
         room = self.room(code)
-        if not room.explore or room.explore.get("id") != task_id:
-            raise RoomError("this exercise is closed: the lecturer has moved on")
-        value = float(value)
-        if value != value or abs(value) == float("inf"):
-            raise RoomError("the result is not a finite number")
+        value = check_result(room, task_id, value)
         self._write("INSERT INTO results (code, task, nickname, settings, value, at) "
                     "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code, task, nickname) "
                     "DO UPDATE SET settings = excluded.settings, value = excluded.value, "
@@ -272,6 +278,14 @@ class SqliteRoomStore(RoomStore):
         return [{"nickname": n, "settings": json.loads(s), "value": v} for n, s, v in rows]
 
 
-def default_store() -> RoomStore:
-    """The store the app uses: SQLite at MBCORE_ROOMS_DB (or data/rooms.sqlite3)."""
-    return SqliteRoomStore()
+def default_store(path: str | Path | None = None, env=os.environ) -> RoomStore:
+    """The store the app uses: with the cluster engine (MBCORE_ENGINE=celery) the
+    cluster's Redis, so every replica sees the same rooms (redis_store.py); else,
+    or when that Redis does not answer, SQLite at `path`, MBCORE_ROOMS_DB or
+    data/rooms.sqlite3."""
+    if env.get("MBCORE_ENGINE", "").strip().lower() == "celery":
+        from mbcore.classroom.redis_store import reachable_store
+        found = reachable_store(env.get("MBCORE_REDIS_URL", "redis://localhost:6379/0"))
+        if found is not None:
+            return found
+    return SqliteRoomStore(path)

@@ -81,14 +81,23 @@ class _Watchdog(threading.Thread):
 
 @app.task(name="mbcore.train")
 def train(job_id: str, queue: str = CLASS_QUEUE) -> str:
-    """Run one job: claim it, stream its Events to Redis, store its Result."""
+    """Run one job: claim it, stream its Events to Redis, store its Result.
+
+    Every job sends one message, but a message is a turn, not an order: the
+    worker takes the first waiting job in fair order (the presenter's queue,
+    then round robin over sessions; queueing.fair_order), which may be another
+    one than `job_id`. Celery's queues alone are first come first served, and
+    a class of sessions pressing Train in the same second would queue a
+    student's nine-run comparison ahead of everyone else. As many turns as jobs
+    are sent, so every job is taken; a cancelled job's turn goes to the next."""
     # In the pool process, never in the worker's main process (before the fork), and
     # before the claim: a cold import must not hold up the job's first heartbeat.
     # Not at worker_process_init: Celery kills a pool process not up within 4 s.
     from mbcore.training.job import run_train_job  # TensorFlow loads here
     state = JobState(redis_url())
-    if not state.claim(job_id, queue):
-        return "skipped"              # cancelled while queued, or already taken
+    job_id = state.claim_next([PRESENTER_QUEUE, CLASS_QUEUE])
+    if job_id is None:
+        return "skipped"              # its job was cancelled, or taken in another turn
     stop = StopSignal()
     info = state.info(job_id)
     watchdog = _Watchdog(state, job_id, stop, float(info.get("abandon_after", 20)))

@@ -14,6 +14,7 @@ import streamlit as st
 
 from mbcore.ui import classroom
 from mbcore.ui.charts import new_page
+from mbcore.ui.links import LECTURER_KEY
 from mbcore.ui.model import experiment_or_error, model_view
 from mbcore.ui.navigation import use_app_navigation
 # train_panel keeps its trainings in slots by lesson; a walkthrough steps between
@@ -31,6 +32,7 @@ def walkthrough_page() -> None:
     use_app_navigation()
     new_page()
     st.set_page_config(page_title="Lecture walkthrough", page_icon="🔀", layout="wide")
+    st.session_state[LECTURER_KEY] = True     # this session's trainings go first
     with st.sidebar:
         walk = _chosen()
     if walk is None:
