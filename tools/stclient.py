@@ -29,13 +29,14 @@ class Session:
     def __init__(self, base: str, page: str, query: str = ""):
         self.url = base.replace("http://", "ws://").rstrip("/") + "/_stcore/stream"
         self.page, self.query = page, query
-        self.page_hash = ""
         self.buttons: dict[str, str] = {}       # widget id -> label
         self.metrics: dict[str, str] = {}       # label -> value, as last drawn
         self.errors: list[str] = []             # st.error texts, as drawn
         self.exception = ""
         self.timers: dict[str, asyncio.Task] = {}
         self.runs_finished = 0
+        self.page_hash = ""
+        self.progress = ""                      # the last progress bar's text
         self._ws = None
 
     # ------------------------------------------------------------ public ---
@@ -72,7 +73,7 @@ class Session:
         state = msg.rerun_script
         state.query_string = self.query
         state.page_name = self.page
-        if self.page_hash:
+        if self.page_hash:       # the page's own, from the navigation message
             state.page_script_hash = self.page_hash
         if trigger:
             widget = state.widget_states.widgets.add()
@@ -89,7 +90,9 @@ class Session:
             if self._reader.done():
                 raise PageError(f"the server closed the session ({self._reader.exception()!r})")
             if time.monotonic() > end:
-                raise TimeoutError(f"the page did not get there in {timeout:.0f} s")
+                raise TimeoutError(f"the page did not get there in {timeout:.0f} s (progress: "
+                                   f"{self.progress!r}, {self.runs_finished} page runs, "
+                                   f"{len(self.timers)} timers)")
             await asyncio.sleep(0.05)
 
     # --------------------------------------------------------- internals ---
@@ -98,8 +101,8 @@ class Session:
             msg = ForwardMsg()
             msg.ParseFromString(raw)
             kind = msg.WhichOneof("type")
-            if kind == "new_session":
-                self.page_hash = msg.new_session.page_script_hash or self.page_hash
+            if kind == "navigation":     # which page of st.navigation this session is on
+                self.page_hash = msg.navigation.page_script_hash or self.page_hash
             elif kind == "page_info_changed":
                 self.query = msg.page_info_changed.query_string
             elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
@@ -118,6 +121,8 @@ class Session:
         kind = element.WhichOneof("type")
         if kind == "button":
             self.buttons[element.button.id] = element.button.label
+        elif kind == "progress":
+            self.progress = element.progress.text
         elif kind == "metric":
             self.metrics[element.metric.label] = element.metric.body
         elif kind == "alert" and element.alert.format == element.alert.ERROR:

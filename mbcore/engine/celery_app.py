@@ -12,11 +12,13 @@ or replica reads is ever unpickled.
 """
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import threading
 
 from celery import Celery
+from celery.signals import worker_process_init
 
 from mbcore.engine.protocol import Event, EventType, Status, TrainJob
 from mbcore.engine.redis_state import JobState
@@ -48,6 +50,16 @@ app.conf.update(
 )
 
 _worker_state: dict = {}     # per pool process: the trainer cache, across tasks
+
+
+@worker_process_init.connect
+def _warm_up(**_):
+    """Load TensorFlow in each new pool process (after the fork) while it waits for
+    its first job, as the local pool's workers do, so no Train press pays for the
+    import. In a thread: Celery kills a pool process not up within 4 s; a task
+    arriving meanwhile waits for the same import."""
+    threading.Thread(target=importlib.import_module, args=("mbcore.training.job",),
+                     daemon=True, name="mbcore-warm-up").start()
 
 
 def settings_of(info: dict):
