@@ -9,8 +9,8 @@ import time
 import pytest
 import redis
 
-from mbcore.classroom import (NotPresenter, RoomError, RoomStore, SqliteRoomStore, default_store,
-                              normalise_code)
+from mbcore.classroom import (NotPresenter, RoomError, RoomStore, SqliteRoomStore,
+                              normalise_code, store_for_engine)
 from mbcore.classroom.redis_store import RedisRoomStore
 from mbcore.engine.services import NO_REDIS, free_port, redis_server, start_redis, stop
 
@@ -153,10 +153,10 @@ def test_students_submit_their_own_variants_results(db):
 
 def test_with_the_cluster_engine_every_replica_uses_the_clusters_redis(redis_url, tmp_path):
     cluster = {"MBCORE_ENGINE": "celery", "MBCORE_REDIS_URL": redis_url}
-    replica_a, replica_b = (default_store(tmp_path / f"{n}.sqlite3", cluster) for n in "ab")
+    replica_a, replica_b = (store_for_engine(tmp_path / f"{n}.sqlite3", cluster) for n in "ab")
     assert isinstance(replica_a, RedisRoomStore)
     code, _ = replica_a.open("seed_002")
     assert replica_b.room(code).walkthrough == "seed_002"      # joined on the other replica
     gone = {**cluster, "MBCORE_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
     for env in (gone, {}):            # Redis away, or one server: the SQLite file
-        assert isinstance(default_store(tmp_path / "c.sqlite3", env), SqliteRoomStore)
+        assert isinstance(store_for_engine(tmp_path / "c.sqlite3", env), SqliteRoomStore)

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import hmac
 import json
+import os
 import secrets
 import time
 
 import redis
 
 from mbcore.classroom.store import (CODE_ALPHABET, CODE_LENGTH, ROOM_HOURS, NotPresenter, Room,
-                                    RoomError, RoomStore, _digest, check_answer, check_nickname,
+                                    RoomError, RoomStore, SqliteRoomStore, _digest, check_answer, check_nickname,
                                     check_result, normalise_code)
 
 PREFIX = "mbcore:room:"
@@ -125,3 +126,14 @@ def reachable_store(url: str) -> RedisRoomStore | None:
         return found
     except redis.RedisError:
         return None
+
+
+def store_for_engine(path=None, env=os.environ) -> RoomStore:
+    """The rooms the app uses: with the cluster engine (MBCORE_ENGINE=celery) in the
+    cluster's Redis, so every replica sees the same rooms; else, or when that Redis
+    does not answer, in SQLite at `path`, MBCORE_ROOMS_DB or data/rooms.sqlite3."""
+    if env.get("MBCORE_ENGINE", "").strip().lower() == "celery":
+        found = reachable_store(env.get("MBCORE_REDIS_URL", "redis://localhost:6379/0"))
+        if found is not None:
+            return found
+    return SqliteRoomStore(path)

@@ -278,14 +278,6 @@ class SqliteRoomStore(RoomStore):
         return [{"nickname": n, "settings": json.loads(s), "value": v} for n, s, v in rows]
 
 
-def default_store(path: str | Path | None = None, env=os.environ) -> RoomStore:
-    """The store the app uses: with the cluster engine (MBCORE_ENGINE=celery) the
-    cluster's Redis, so every replica sees the same rooms (redis_store.py); else,
-    or when that Redis does not answer, SQLite at `path`, MBCORE_ROOMS_DB or
-    data/rooms.sqlite3."""
-    if env.get("MBCORE_ENGINE", "").strip().lower() == "celery":
-        from mbcore.classroom.redis_store import reachable_store
-        found = reachable_store(env.get("MBCORE_REDIS_URL", "redis://localhost:6379/0"))
-        if found is not None:
-            return found
-    return SqliteRoomStore(path)
+def default_store() -> RoomStore:
+    """The store the app uses: SQLite at MBCORE_ROOMS_DB (or data/rooms.sqlite3)."""
+    return SqliteRoomStore()
