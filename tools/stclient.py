@@ -35,6 +35,7 @@ class Session:
         self.exception = ""
         self.timers: dict[str, asyncio.Task] = {}
         self.runs_finished = 0
+        self.busy = False                       # a run asked for has not finished yet
         self.page_hash = ""
         self.progress = ""                      # the last progress bar's text
         self._ws = None
@@ -80,6 +81,7 @@ class Session:
             widget.id, widget.trigger_value = trigger, True
         if fragment:
             state.fragment_id, state.is_auto_rerun = fragment, True
+        self.busy = True
         await self._ws.send(msg.SerializeToString())
 
     async def until(self, done, timeout: float) -> None:
@@ -113,9 +115,11 @@ class Session:
                 for fragment in msg.stop_auto_rerun.fragment_ids:
                     if fragment in self.timers:
                         self.timers.pop(fragment).cancel()
-            elif kind == "script_finished" and msg.script_finished in (
-                    ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR):
-                self.runs_finished += 1         # a whole page run (not a fragment's)
+            elif kind == "script_finished":
+                self.busy = False
+                if msg.script_finished in (ForwardMsg.FINISHED_SUCCESSFULLY,
+                                           ForwardMsg.FINISHED_WITH_COMPILE_ERROR):
+                    self.runs_finished += 1     # a whole page run (not a fragment's)
 
     def _element(self, element) -> None:
         kind = element.WhichOneof("type")
@@ -135,6 +139,8 @@ class Session:
         async def tick():
             while True:
                 await asyncio.sleep(interval)
+                while self.busy:          # like the browser: no new run while one runs
+                    await asyncio.sleep(0.02)
                 await self.rerun(fragment=fragment)
         if fragment in self.timers:
             self.timers[fragment].cancel()
