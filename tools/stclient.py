@@ -103,7 +103,9 @@ class Session:
             msg = ForwardMsg()
             msg.ParseFromString(raw)
             kind = msg.WhichOneof("type")
-            if kind == "navigation":     # which page of st.navigation this session is on
+            if kind == "new_session":   # a run starts, also one the server asked for
+                self.busy = True            # (st.rerun): no timed rerun may cut it short
+            elif kind == "navigation":     # which page of st.navigation this session is on
                 self.page_hash = msg.navigation.page_script_hash or self.page_hash
             elif kind == "page_info_changed":
                 self.query = msg.page_info_changed.query_string
