@@ -184,11 +184,12 @@ def _children(p) -> list:
         return []
 
 
-def query(seed: int) -> str:
-    return "&".join(f"{k}={v}" for k, v in {**SMALL, "seed": seed}.items())
+def query(seed: int, epochs: int = SMALL["epochs"]) -> str:
+    return "&".join(f"{k}={v}" for k, v in {**SMALL, "epochs": epochs, "seed": seed}.items())
 
 
-async def drive(bases: list[str], sessions: int, distinct: int, timeout: float) -> dict:
+async def drive(bases: list[str], sessions: int, distinct: int, timeout: float,
+                epochs: int = SMALL["epochs"]) -> dict:
     """Open every session, press Train in all at once, wait for every result.
     Session i goes to replica i mod R (sticky) and asks for seed (i div R) mod D,
     so that every replica sees every setting."""
@@ -198,7 +199,7 @@ async def drive(bases: list[str], sessions: int, distinct: int, timeout: float) 
     pressed = {}
 
     async def student(i: int):
-        s = Session(bases[i % len(bases)], PAGE, query((i // len(bases)) % distinct))
+        s = Session(bases[i % len(bases)], PAGE, query((i // len(bases)) % distinct, epochs))
         try:
             try:
                 await s.open(timeout)
@@ -226,13 +227,14 @@ async def drive(bases: list[str], sessions: int, distinct: int, timeout: float) 
 
 
 def run(engine: str = "local", workers: int = 1, replicas: int = 1, sessions: int = 20,
-        distinct: int = 1, timeout: float = 900.0, redis_url: str | None = None) -> dict:
+        distinct: int = 1, timeout: float = 900.0, redis_url: str | None = None,
+        epochs: int = SMALL["epochs"]) -> dict:
     load_before = os.getloadavg()[0]
     cluster = Cluster(engine, workers, replicas, redis_url)
     sampler = Sampler(cluster.kinds)
     sampler.start()
     try:
-        out = asyncio.run(drive(cluster.bases, sessions, distinct, timeout))
+        out = asyncio.run(drive(cluster.bases, sessions, distinct, timeout, epochs))
         trainings = cluster.trainings_run() - cluster.trained_before
     finally:
         sampler.running = False
@@ -240,7 +242,8 @@ def run(engine: str = "local", workers: int = 1, replicas: int = 1, sessions: in
     waits = sorted(out["waits"].values())
     minutes = out["run_s"] / 60
     return {
-        "sessions": sessions, "distinct": distinct, "engine": engine, "workers": workers,
+        "sessions": sessions, "distinct": distinct, "epochs": epochs, "engine": engine,
+        "workers": workers,
         "replicas": replicas, "finished": len(waits), "errors": len(out["errors"]),
         "error_messages": sorted(set(out["errors"].values()))[:5],
         "trainings_run": trainings,
@@ -264,13 +267,16 @@ def main(argv=None) -> int:
     parser.add_argument("--replicas", type=int, default=1, help="Streamlit servers (default 1)")
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--distinct", type=int, default=1)
+    parser.add_argument("--epochs", type=int, default=SMALL["epochs"],
+                        help="epochs per training (default %(default)s: short, so that the "
+                             "replicas' page work weighs as much as the training)")
     parser.add_argument("--redis", help="celery: use the Redis at this URL instead of starting one")
     parser.add_argument("--timeout", type=float, default=900.0,
                         help="seconds a session may take to open, and again to finish")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    if min(args.workers, args.replicas) < 1:
-        print("error: --workers and --replicas must be at least 1", file=sys.stderr)
+    if min(args.workers, args.replicas, args.epochs) < 1:
+        print("error: --workers, --replicas and --epochs must be at least 1", file=sys.stderr)
         return 2
     if args.sessions < 1 or not 1 <= args.distinct <= args.sessions:
         print("error: need --sessions >= 1 and 1 <= --distinct <= --sessions", file=sys.stderr)
@@ -281,7 +287,7 @@ def main(argv=None) -> int:
         return 2
     try:
         report = run(args.engine, args.workers, args.replicas, args.sessions, args.distinct,
-                     args.timeout, args.redis)
+                     args.timeout, args.redis, args.epochs)
     except RuntimeError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
