@@ -26,6 +26,7 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -241,6 +242,10 @@ def run(engine: str = "local", workers: int = 1, replicas: int = 1, sessions: in
         cluster.stop()
     waits = sorted(out["waits"].values())
     minutes = out["run_s"] / 60
+    if out["errors"]:
+        print(f"loadtest: the services' logs are in {cluster.folder}", file=sys.stderr)
+    else:
+        shutil.rmtree(cluster.folder, ignore_errors=True)
     return {
         "sessions": sessions, "distinct": distinct, "epochs": epochs, "engine": engine,
         "workers": workers,
