@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from mbcore.engine.runner import shared_runner
+from mbcore.engine.engine import shared_engine
 from mbcore.lessons import ALL_LESSONS, BUILD_YOUR_OWN, LESSONS
 
 ROOT = Path(__file__).parent
@@ -56,9 +56,9 @@ design your own network, from its inputs to its outputs.
                "command line: `python -m mbcore lessons`.")
 
 
-# The worker pool starts with the server's first page, not at the first Train:
+# The local worker pool starts with the server's first page, not at the first Train:
 # each worker loads TensorFlow before it is asked for anything.
-shared_runner()
+shared_engine()     # local: the pool; cluster: no local workers at all
 PAGES = lesson_pages()
 # A lecture's walkthrough (presenter view) and the students' page of a class room.
 LECTURE = [st.Page(ROOT / "pages" / "walkthrough.py", title="Lecture walkthrough",

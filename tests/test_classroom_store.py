@@ -1,22 +1,50 @@
 """The class room store: codes, presenter token, answers counted under load, a
-database that outlives its connection (a server restart), expiry."""
+database that outlives its connection (a server restart), expiry. One contract,
+two stores: SQLite (one server) and Redis (a cluster's replicas; a redis-server
+this module starts, under the services' watchdog)."""
+import os
 import threading
 
 import pytest
+import redis
 
-from mbcore.classroom import NotPresenter, RoomError, SqliteRoomStore, normalise_code
+from mbcore.classroom import (NotPresenter, RoomError, RoomStore, SqliteRoomStore,
+                              normalise_code, store_for_engine)
+from mbcore.classroom.redis_store import RedisRoomStore
+from mbcore.engine.services import NO_REDIS, free_port, redis_server, start_redis, stop
 
 QUESTION = {"id": "step5", "kind": "choice", "text": "Deeper better?",
             "options": ["yes", "no"], "unit": ""}
 
 
-@pytest.fixture
-def db(tmp_path):
-    return tmp_path / "rooms.sqlite3"
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    if redis_server() is None:
+        if os.environ.get("CI"):
+            pytest.fail(NO_REDIS)
+        pytest.skip(NO_REDIS)
+    proc, url = start_redis(tmp_path_factory.mktemp("rooms-redis"))
+    yield url
+    stop(proc)
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def db(request, tmp_path):
+    """Where a store's rooms live: an SQLite file, or an emptied Redis."""
+    if request.param == "sqlite":
+        return tmp_path / "rooms.sqlite3"
+    url = request.getfixturevalue("redis_url")
+    redis.Redis.from_url(url).flushdb()
+    return url
+
+
+def store_at(db) -> RoomStore:
+    """A new store (a new connection, as each request or a restarted server has)."""
+    return RedisRoomStore(db) if str(db).startswith("redis://") else SqliteRoomStore(db)
 
 
 def opened(db):
-    store = SqliteRoomStore(db)
+    store = store_at(db)
     code, token = store.open("seed_002")
     store.set_step(code, token, 5, QUESTION)
     return store, code, token
@@ -50,7 +78,7 @@ def test_a_hundred_concurrent_answers_are_all_counted(db):
 
     def student(i):
         try:
-            mine = SqliteRoomStore(db)           # each student's request: its own connection
+            mine = store_at(db)           # each student's request: its own connection
             start.wait()
             mine.answer(code, "step5", f"student {i}", "yes" if i % 4 else "no")
         except Exception as err:  # noqa: BLE001  (collected and asserted below)
@@ -76,14 +104,14 @@ def test_rooms_survive_a_reopen_of_the_database(db):
     store, code, token = opened(db)
     store.answer(code, "step5", "ada", "yes")
     del store
-    again = SqliteRoomStore(db)                   # a restarted server opens the same file
+    again = store_at(db)                   # a restarted server opens the same store
     assert again.answers(code, "step5") == {"ada": "yes"}
     again.reveal(code, token)                    # the lecturer's token still works
     assert again.room(code).revealed
 
 
 def test_wrong_expired_or_moved_on(db):
-    store = SqliteRoomStore(db)
+    store = store_at(db)
     with pytest.raises(RoomError, match="no open room ZZZZ"):
         store.room("zz zz")
     code, token = store.open("seed_000", hours=-1 / 3600)      # expired a second ago
@@ -137,3 +165,14 @@ def test_a_sketch_is_stored_as_its_points_inside_the_range(db):
     import json
     assert {k: json.loads(v) for k, v in store.answers(code, question["id"]).items()} == \
         {"ada": drawn}
+
+
+def test_with_the_cluster_engine_every_replica_uses_the_clusters_redis(redis_url, tmp_path):
+    cluster = {"MBCORE_ENGINE": "celery", "MBCORE_REDIS_URL": redis_url}
+    replica_a, replica_b = (store_for_engine(tmp_path / f"{n}.sqlite3", cluster) for n in "ab")
+    assert isinstance(replica_a, RedisRoomStore)
+    code, _ = replica_a.open("seed_002")
+    assert replica_b.room(code).walkthrough == "seed_002"      # joined on the other replica
+    gone = {**cluster, "MBCORE_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
+    for env in (gone, {}):            # Redis away, or one server: the SQLite file
+        assert isinstance(store_for_engine(tmp_path / "c.sqlite3", env), SqliteRoomStore)

@@ -8,13 +8,17 @@ import signal
 import threading
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
+from conftest import ROOT
 from mbcore.engine.services import (NO_REDIS, free_port, redis_server, start_redis,
                                     start_worker, stop, wait_for)
 from mbcore.engine import engine as engine_module
 from mbcore.engine import runner as runner_module
-from mbcore.engine.celery_engine import CeleryEngine
-from mbcore.engine.engine import Engine, make_engine
+from mbcore.engine.celery_app import CLASS_QUEUE, PRESENTER_QUEUE
+from mbcore.engine.celery_engine import CeleryEngine, ClusterUnavailable
+from mbcore.engine.engine import Engine, make_engine, shared_engine, start_job
+from mbcore.engine.queueing import Waiting, fair_order
 from mbcore.engine.protocol import FINISHED, EventType, Status, TrainJob
 from mbcore.engine.redis_state import LOST
 from mbcore.engine.runner import JobRunner
@@ -197,3 +201,120 @@ def test_redis_gone_mid_session_reads_as_a_lost_job(cluster, tmp_path):
         stop(redis_proc)
     with pytest.raises(KeyError, match="unreachable"):
         engine.events(job, 0, watcher="s")
+
+
+# ----------------------------------------------- failures as the page shows them ---
+@pytest.fixture
+def use_engine(monkeypatch):
+    """Make an engine the one this process's pages train on."""
+    def use(engine):
+        monkeypatch.setattr(engine_module, "_shared", engine)
+        monkeypatch.setattr(engine_module, "_chosen", True)
+        monkeypatch.setattr(engine_module, "notice", "")
+    return use
+
+
+def open_page(**settings) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "pages" / "multi_io.py"), default_timeout=60)
+    at.query_params.update({k: str(v) for k, v in settings.items()})
+    at.run()
+    assert not at.exception, at.exception[0].value
+    return at
+
+
+def rerun_until(at: AppTest, done, timeout: float) -> bool:
+    def step():
+        at.run()
+        assert not at.exception, at.exception[0].value
+        return done(at)
+    return wait_for(step, timeout, every=0.5)
+
+
+def texts(elements) -> str:
+    return " ".join(e.value for e in elements)
+
+
+@pytest.mark.parametrize("fallback", ["local", "none"])
+def test_a_cluster_gone_when_train_is_pressed_is_a_notice_not_a_traceback(
+        fallback, monkeypatch, use_engine):
+    dead = CeleryEngine(f"redis://127.0.0.1:{free_port()}/0", check=False)
+    use_engine(dead)
+    monkeypatch.setenv("MBCORE_FALLBACK", fallback)
+    local = JobRunner(workers=0)          # keeps what it is given queued: nothing trains
+    monkeypatch.setattr(runner_module, "_shared", local)
+    try:
+        at = open_page(**TINY, epochs=2)
+        at.button(key="multi_io/train_start").click().run()
+        assert not at.exception, at.exception[0].value
+        assert "training cluster is unavailable" in texts(at.warning)
+        if fallback == "local":       # the page trains on this server from now on
+            assert "run on this server instead" in texts(at.warning)
+            assert local.stats["started"] == 1 and shared_engine() is local
+            assert "Waiting for a free worker" in at.get("progress")[0].proto.text
+        else:                         # the page says so and offers Train again
+            assert local.stats["started"] == 0 and shared_engine() is dead
+            assert "cannot start until it is back" in texts(at.error)
+            assert not at.button(key="multi_io/train_start").disabled
+            with pytest.raises(ClusterUnavailable):
+                start_job(TrainJob(tiny(), epochs=2))
+    finally:
+        local.shutdown()
+
+
+def test_the_page_says_a_killed_workers_training_was_lost(cluster, use_engine):
+    url, _ = cluster
+    engine = CeleryEngine(url)
+    use_engine(engine)
+    at = open_page(**TINY, epochs=1000, seed=53)
+    at.button(key="multi_io/train_start").click().run()
+    assert rerun_until(at, lambda a: "Epoch " in a.get("progress")[0].proto.text, 180)
+    job = at.session_state["_mb_watches"]["multi_io/train"].id
+    os.kill(next(e.pid for e in engine.events(job) if e.type == EventType.STARTED),
+            signal.SIGKILL)
+    assert rerun_until(at, lambda a: "was lost" in texts(a.error), 60), (
+        at.get("progress")[0].proto.text, texts(at.error), engine.events(job)[-1])
+    assert "train again" in texts(at.error)
+    assert not at.button(key="multi_io/train_start").disabled
+    assert at.button(key="multi_io/train_stop").disabled
+
+
+# ------------------------------------------------- who is served first ---
+def test_fair_order_puts_the_presenter_first_then_takes_turns_by_owner():
+    waiting = [Waiting("a1", "A"), Waiting("a2", "A"), Waiting("a3", "A"), Waiting("b1", "B"),
+               Waiting("p1", "lecturer", presenter=True), Waiting("c1", "C")]
+    assert fair_order(waiting, {}) == ["p1", "a1", "b1", "c1", "a2", "a3"]
+    # an owner with a training running already waits for the others' first turn
+    assert fair_order(waiting[:4], {"A": 1}) == ["b1", "a1", "a2", "a3"]
+
+
+@pytest.fixture(params=["local", "celery"])
+def idle_engine(request, tmp_path):
+    """An engine whose jobs all wait: a pool of no workers, or a Redis no worker reads."""
+    if request.param == "local":
+        engine = JobRunner(workers=0)
+        yield engine
+        engine.shutdown()
+        return
+    if redis_server() is None:
+        pytest.skip(NO_REDIS)
+    redis_proc, url = start_redis(tmp_path)
+    try:
+        yield CeleryEngine(url)
+    finally:
+        stop(redis_proc)
+
+
+def test_the_lecturers_training_and_each_sessions_first_go_before_repeats(idle_engine):
+    """Student A asks for three trainings, then B for one, then the lecturer: the
+    lecturer's is next, then one each for A and B, before A's other two."""
+    ids = {}
+    for name, owner in [("a1", "A"), ("a2", "A"), ("a3", "A"), ("b1", "B"), ("p1", "L")]:
+        job = TrainJob(tiny(seed=len(ids)), epochs=2, presenter=owner == "L")
+        ids[name] = idle_engine.start(job, owner=owner)
+    positions = {name: idle_engine.position(job) for name, job in ids.items()}
+    assert positions == {"p1": 1, "a1": 2, "b1": 3, "a2": 4, "a3": 5}
+    if isinstance(idle_engine, CeleryEngine):      # what a worker's turn takes
+        claimed = [idle_engine.state.claim_next([PRESENTER_QUEUE, CLASS_QUEUE])
+                   for _ in range(6)]
+        assert claimed == [ids[n] for n in ("p1", "a1", "b1", "a2", "a3")] + [None]
+        assert idle_engine.stats["trainings_run"] == 5

@@ -1,28 +1,47 @@
-"""A class at once: K sessions of a lesson page press Train at the same moment.
+"""A class at once, over the network: K sessions of the multi_io page press Train
+at the same moment, against running Streamlit servers.
 
-Each session is a Streamlit AppTest of the real page, all in this process,
-so they share one JobRunner exactly as the sessions of one server do. Sessions ask for D different settings (seeds), so with D=1 the
-whole class should cause one training. Reports what the README's development
-section promises; `python -m mbcore loadtest` runs this file.
+It starts (like `python -m mbcore cluster`, each in its own process group under
+the services' watchdog) R replicas of the app and, for the celery engine, a
+Redis (or attaches to one: --redis) and W Celery workers; with the local engine
+each replica has its own pool of W workers. Then K websocket sessions
+(tools/stclient.py: what a browser sends, without the browser), spread over the
+replicas as a load balancer with sticky sessions would, open the page with one
+of D settings (seeds), wait until every page has loaded, press Train together
+and wait until their page shows the result. Sessions with the same settings
+share one training wherever the engine lets them: within a replica for local,
+across the cluster for celery.
 
-    python tests/loadtest.py --sessions 20 --distinct 5 [--json]
+    python -m mbcore loadtest --engine celery --workers 2 --replicas 2 \
+        --sessions 50 --distinct 10 [--json]
+
+Reports the sessions' waits (Train pressed to result on the page), trainings
+run, trainings finished per minute and peak resident memory, in all and per
+kind of process (replicas, workers, redis).
 """
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
+import re
+import shutil
+import statistics
 import sys
+import tempfile
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-PAGE = ROOT / "pages" / "multi_io.py"
+PAGE = "multi_io"
 SMALL = {"epochs": 20, "left_depth": 3, "right_depth": 3}
+TRAINED = re.compile(rb"^mbcore worker \d+: training ", re.M)   # worker.py, one per training
 
 
 def _rss_mb(pids) -> float:
@@ -51,164 +70,232 @@ def own_peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _descendants(groups) -> list[int]:
-    import psutil
-    pids = []
-    for g in groups:
-        try:
-            pids += [c.pid for c in psutil.Process(g.pid).children(recursive=True)]
-        except psutil.Error:
-            pass
-    return pids
+def _this_server() -> dict[str, list[int]]:
+    from mbcore.engine.runner import shared_runner
+    return {"server": [os.getpid()], "workers": shared_runner().worker_pids()}
 
 
 class Sampler(threading.Thread):
-    """Peak resident memory of this process (the 'server'), of its workers (the
-    local pool's, or the Celery workers' processes), and of both at once."""
+    """Peak resident memory, sampled five times a second: `peak` of all the
+    processes together, `peaks` per kind. `kinds()` names the processes by kind
+    (default: this process as the server, and its local pool's workers)."""
 
-    def __init__(self, engine, groups=()):
+    def __init__(self, kinds=_this_server):
         super().__init__(daemon=True)
-        self.engine, self.groups = engine, groups
-        self.peak = {"all": 0.0, "server": 0.0, "workers": 0.0}
+        self.kinds, self.peak, self.peaks = kinds, 0.0, {}
         self.running = True
 
     def run(self):
         while self.running:
-            pids = (self.engine.worker_pids() if hasattr(self.engine, "worker_pids")
-                    else _descendants(self.groups))
-            now = {"server": _rss_mb([os.getpid()]), "workers": _rss_mb(pids)}
-            now["all"] = now["server"] + now["workers"]
-            self.peak = {k: max(v, now[k]) for k, v in self.peak.items()}
+            now = {kind: _rss_mb(pids) for kind, pids in self.kinds().items()}
+            self.peak = max(self.peak, sum(now.values()))
+            self.peaks = {k: max(v, self.peaks.get(k, 0.0)) for k, v in now.items()}
             time.sleep(0.2)
 
 
-class Student:
-    """One session of the page: open it, set small sizes and a seed, press Train."""
+def _below(groups) -> list:
+    """The processes a watchdog leads (not the watchdog itself)."""
+    import psutil
+    found = []
+    for g in groups:
+        try:
+            found += psutil.Process(g.pid).children(recursive=True)
+        except psutil.Error:
+            pass
+    return found
 
-    def __init__(self, number: int, distinct: int):
-        from streamlit.testing.v1 import AppTest
-        self.number, self.error, self.wait_s = number, None, None
-        self.at = AppTest.from_file(str(PAGE), default_timeout=120)
-        self.at.run()
-        for key, value in {**SMALL, "seed": number % distinct}.items():
-            self.at.get_by_key(key).set_value(value).run()
-        self._check()
 
-    def _check(self):
-        if self.at.exception:
-            raise RuntimeError(self.at.exception[0].value)
-        if self.at.error:
-            raise RuntimeError(self.at.error[0].value)
+class Cluster:
+    """Redis, workers and replicas of one load test, or the servers it attaches to."""
 
-    def press_train(self):
-        self.started = time.monotonic()
-        self.at.button(key="multi_io/train_start").click().run()
-        self._check()
+    def __init__(self, engine: str, workers: int, replicas: int, redis_url: str | None = None):
+        from mbcore.engine import services
+        self.engine, self.folder = engine, Path(tempfile.mkdtemp(prefix="mbcore-loadtest-"))
+        self.redis, self.workers, self.replicas = [], [], []
+        self.url = redis_url
+        try:
+            if engine == "celery":
+                if self.url is None:
+                    proc, self.url = services.start_redis(self.folder)
+                    self.redis.append(proc)
+                self.workers = [services.start_worker(self.url, self.folder, f"w{i}")
+                                for i in range(workers)]
+            else:
+                os.environ["MBCORE_WORKERS"] = str(workers)    # each replica's own pool
+            ports = [services.free_port() for _ in range(replicas)]
+            self.replicas = [services.start_replica(self.url if engine == "celery" else None,
+                                                    self.folder, port) for port in ports]
+            self.bases = [f"http://127.0.0.1:{port}" for port in ports]
+            for base, proc in zip(self.bases, self.replicas):
+                if not services.wait_for(lambda: _healthy(base) or proc.poll() is not None, 180,
+                                         every=0.3) or proc.poll() is not None:
+                    raise RuntimeError(f"the replica at {base} did not start "
+                                       f"(log: {self.folder})")
+        except BaseException:
+            self.stop()
+            raise
+        self.trained_before = self.trainings_run()
 
-    def poll(self) -> bool:
-        """Rerun the page as its polling fragment would; True once the result shows."""
-        self.at.run()
-        self._check()
-        if any(m.label == "wall time" for m in self.at.metric):
-            self.wait_s = round(time.monotonic() - self.started, 2)
-            return True
+    def kinds(self) -> dict[str, list[int]]:
+        """Process ids by kind: replicas (Streamlit servers), workers (Celery's,
+        or each replica's local pool), redis."""
+        servers = [p for p in _below(self.replicas) if "streamlit" in " ".join(_cmdline(p))]
+        local = [c.pid for p in servers for c in _children(p)]
+        return {"replicas": [p.pid for p in servers],
+                "workers": [p.pid for p in _below(self.workers)] + local,
+                "redis": [p.pid for p in _below(self.redis)]}
+
+    def trainings_run(self) -> int:
+        """Trainings the workers started: Redis's count for the cluster; for the
+        local engine the line each worker writes per training to its replica's log."""
+        if self.engine == "celery":
+            import redis
+            from mbcore.engine.redis_state import PREFIX
+            return int(redis.Redis.from_url(self.url).get(f"{PREFIX}trainings_run") or 0)
+        return sum(len(TRAINED.findall(log.read_bytes()))
+                   for log in self.folder.glob("replica-*.log"))
+
+    def stop(self) -> None:
+        from mbcore.engine import services
+        for proc in [*self.replicas, *self.workers, *self.redis]:
+            services.stop(proc)
+
+
+def _healthy(base: str) -> bool:
+    try:
+        with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as r:
+            return r.status == 200
+    except OSError:
         return False
 
 
-def _guarded(records, student, action) -> bool:
+def _cmdline(p) -> list[str]:
+    import psutil
     try:
-        return action()
-    except Exception as err:  # counted, not raised: the report says how many failed
-        records[student.number] = f"{type(err).__name__}: {err}"
-        return True
+        return p.cmdline()
+    except psutil.Error:
+        return []
 
 
-def start_engine(engine: str, workers: int | None):
-    """The engine the page sessions will use; for celery, a Redis and `workers`
-    Celery workers of this machine in their own process groups."""
-    from mbcore.engine import services
-    groups = []
-    os.environ["MBCORE_ENGINE"] = engine
-    if engine == "celery":
-        import tempfile
-        folder = Path(tempfile.mkdtemp(prefix="mbcore-loadtest-"))
-        redis_proc, url = services.start_redis(folder)
-        groups = [redis_proc] + [services.start_worker(url, folder, f"w{i}")
-                                 for i in range(workers or 1)]
-        os.environ["MBCORE_REDIS_URL"] = url
-    elif workers:
-        os.environ["MBCORE_WORKERS"] = str(workers)
-    from mbcore.engine.engine import shared_engine
-    return shared_engine(), groups
+def _children(p) -> list:
+    import psutil
+    try:
+        return p.children(recursive=True)
+    except psutil.Error:
+        return []
 
 
-def run(sessions: int, distinct: int, timeout: float = 600.0, engine: str = "local",
-        workers: int | None = None) -> dict:
-    """All sessions press Train together, then every page is polled in turn.
+def query(seed: int, epochs: int = SMALL["epochs"]) -> str:
+    return "&".join(f"{k}={v}" for k, v in {**SMALL, "epochs": epochs, "seed": seed}.items())
 
-    AppTest is not thread-safe, so the page scripts run one after the other in
-    this thread (a server runs them in parallel threads); the trainings they
-    start do run concurrently, in the one shared pool, which is what is measured.
-    """
-    from mbcore.engine import services
-    runner, groups = start_engine(engine, workers)
-    sampler = Sampler(runner, groups[1:])
-    sampler.start()
-    began = time.monotonic()
-    errors: dict = {}
-    students = []
-    for i in range(sessions):
+
+async def drive(bases: list[str], sessions: int, distinct: int, timeout: float,
+                epochs: int = SMALL["epochs"]) -> dict:
+    """Open every session, press Train in all at once, wait for every result.
+    Session i goes to replica i mod R (sticky) and asks for seed (i div R) mod D,
+    so that every replica sees every setting."""
+    from stclient import Session
+    opened, waits, errors = asyncio.Event(), {}, {}
+    ready = [0]
+    pressed = {}
+
+    async def student(i: int):
+        s = Session(bases[i % len(bases)], PAGE, query((i // len(bases)) % distinct, epochs))
         try:
-            students.append(Student(i, max(1, distinct)))
-        except Exception as err:
+            try:
+                await s.open(timeout)
+            finally:
+                ready[0] += 1
+                if ready[0] == sessions:
+                    opened.set()
+            await opened.wait()
+            pressed[i] = time.monotonic()
+            await s.press("train_start")
+            await s.until(lambda: "wall time" in s.metrics, timeout)
+            waits[i] = time.monotonic() - pressed[i]
+        except Exception as err:  # counted, not raised: the report says how many failed
             errors[i] = f"{type(err).__name__}: {err}"
-    for st_ in students:
-        _guarded(errors, st_, st_.press_train)
-    waiting = [s for s in students if s.number not in errors]
-    while waiting and time.monotonic() - began < timeout:
-        waiting = [s for s in waiting if not _guarded(errors, s, s.poll)]
-        time.sleep(0.2)
-    for s in waiting:
-        errors[s.number] = "TimeoutError: no result in time"
-    sampler.running = False
-    waits = sorted(s.wait_s for s in students if s.wait_s is not None)
-    report = {
-        "sessions": sessions, "distinct": distinct,
-        "finished": len(waits), "errors": len(errors),
-        "error_messages": sorted(set(errors.values())),
-        "engine": engine, "workers": workers or len(runner.worker_pids()),
-        "trainings_run": runner.stats["trainings_run"],
-        "max_running_at_once": runner.stats.get("max_running"),
-        "max_wait_s": waits[-1] if waits else None,
-        "median_wait_s": waits[len(waits) // 2] if waits else None,
-        "peak_rss_mb": round(sampler.peak["all"], 1),
-        "peak_rss_mb_server": round(sampler.peak["server"], 1),
-        "peak_rss_mb_workers": round(sampler.peak["workers"], 1),
-        "total_s": round(time.monotonic() - began, 1),
+            if not opened.is_set() and ready[0] == sessions:
+                opened.set()
+        finally:
+            await s.close()
+    began = time.monotonic()
+    await asyncio.gather(*(student(i) for i in range(sessions)))
+    first_press = min(pressed.values(), default=time.monotonic())
+    last = max((pressed[i] + w for i, w in waits.items()), default=first_press)
+    return {"waits": waits, "errors": errors, "open_s": first_press - began,
+            "run_s": last - first_press}
+
+
+def run(engine: str = "local", workers: int = 1, replicas: int = 1, sessions: int = 20,
+        distinct: int = 1, timeout: float = 900.0, redis_url: str | None = None,
+        epochs: int = SMALL["epochs"]) -> dict:
+    load_before = os.getloadavg()[0]
+    cluster = Cluster(engine, workers, replicas, redis_url)
+    sampler = Sampler(cluster.kinds)
+    sampler.start()
+    try:
+        out = asyncio.run(drive(cluster.bases, sessions, distinct, timeout, epochs))
+        trainings = cluster.trainings_run() - cluster.trained_before
+    finally:
+        sampler.running = False
+        cluster.stop()
+    waits = sorted(out["waits"].values())
+    minutes = out["run_s"] / 60
+    if out["errors"]:
+        print(f"loadtest: the services' logs are in {cluster.folder}", file=sys.stderr)
+    else:
+        shutil.rmtree(cluster.folder, ignore_errors=True)
+    return {
+        "sessions": sessions, "distinct": distinct, "epochs": epochs, "engine": engine,
+        "workers": workers,
+        "replicas": replicas, "finished": len(waits), "errors": len(out["errors"]),
+        "error_messages": sorted(set(out["errors"].values()))[:5],
+        "trainings_run": trainings,
+        "median_wait_s": round(statistics.median(waits), 1) if waits else None,
+        "max_wait_s": round(waits[-1], 1) if waits else None,
+        "run_s": round(out["run_s"], 1), "pages_open_s": round(out["open_s"], 1),
+        "throughput_per_min": round(trainings / minutes, 1) if minutes else None,
+        "sessions_per_min": round(len(waits) / minutes, 1) if minutes else None,
+        "peak_rss_mb": round(sampler.peak, 1),
+        "peak_rss_mb_by_kind": {k: round(v, 1) for k, v in sampler.peaks.items()},
+        "load_1min": [round(load_before, 1), round(os.getloadavg()[0], 1)],
     }
-    report["throughput_per_min"] = round(60 * len(waits) / report["total_s"], 1)
-    runner.shutdown()
-    for g in groups:
-        services.stop(g)
-    return report
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mbcore loadtest", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m mbcore loadtest", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--engine", choices=("local", "celery"), default="local")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="celery: Celery workers; local: each replica's pool (default 1)")
+    parser.add_argument("--replicas", type=int, default=1, help="Streamlit servers (default 1)")
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--distinct", type=int, default=1)
-    parser.add_argument("--engine", choices=("local", "celery"), default="local",
-                        help="celery: start a Redis and --workers Celery workers on this machine")
-    parser.add_argument("--workers", type=int, help="trainings at once (default: local pool's)")
+    parser.add_argument("--epochs", type=int, default=SMALL["epochs"],
+                        help="epochs per training (default %(default)s: short, so that the "
+                             "replicas' page work weighs as much as the training)")
+    parser.add_argument("--redis", help="celery: use the Redis at this URL instead of starting one")
+    parser.add_argument("--timeout", type=float, default=900.0,
+                        help="seconds a session may take to open, and again to finish")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    if args.workers is not None and args.workers < 1:
-        print("error: --workers must be at least 1", file=sys.stderr)
+    if min(args.workers, args.replicas, args.epochs) < 1:
+        print("error: --workers, --replicas and --epochs must be at least 1", file=sys.stderr)
         return 2
     if args.sessions < 1 or not 1 <= args.distinct <= args.sessions:
         print("error: need --sessions >= 1 and 1 <= --distinct <= --sessions", file=sys.stderr)
         return 2
-    report = run(args.sessions, args.distinct, engine=args.engine, workers=args.workers)
+    from mbcore.engine import services
+    if args.engine == "celery" and not args.redis and services.redis_server() is None:
+        print(f"error: {services.NO_REDIS}", file=sys.stderr)
+        return 2
+    try:
+        report = run(args.engine, args.workers, args.replicas, args.sessions, args.distinct,
+                     args.timeout, args.redis, args.epochs)
+    except RuntimeError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     if args.json:
         print(json.dumps(report, indent=2))
     else:

@@ -2,6 +2,7 @@
 answer the current question; the store keeps it all (no Streamlit here)."""
 from mbcore.classroom.store import (NotPresenter, Room, RoomError, RoomStore, SqliteRoomStore,
                                     default_store, normalise_code)
+from mbcore.classroom.redis_store import RedisRoomStore, store_for_engine
 
 __all__ = ["NotPresenter", "Room", "RoomError", "RoomStore", "SqliteRoomStore",
-           "default_store", "normalise_code"]
+           "default_store", "normalise_code", "RedisRoomStore", "store_for_engine"]

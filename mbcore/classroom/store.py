@@ -153,6 +153,16 @@ def check_sketch(question: dict, value) -> list[float]:
     return [round(p, 6) for p in points]
 
 
+def check_result(room: Room, task_id: str, value) -> float:
+    """A student's own-variant result as stored: for the room's current task, finite."""
+    if not room.explore or room.explore.get("id") != task_id:
+        raise RoomError("this exercise is closed: the lecturer has moved on")
+    value = float(value)
+    if value != value or abs(value) == float("inf"):
+        raise RoomError("the result is not a finite number")
+    return value
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(str(token or "").encode()).hexdigest()
 
@@ -278,11 +288,7 @@ class SqliteRoomStore(RoomStore):
     def submit_result(self, code: str, task_id: str, nickname: str, settings: dict,
                       value: float) -> None:
         room = self.room(code)
-        if not room.explore or room.explore.get("id") != task_id:
-            raise RoomError("this exercise is closed: the lecturer has moved on")
-        value = float(value)
-        if value != value or abs(value) == float("inf"):
-            raise RoomError("the result is not a finite number")
+        value = check_result(room, task_id, value)
         self._write("INSERT INTO results (code, task, nickname, settings, value, at) "
                     "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code, task, nickname) "
                     "DO UPDATE SET settings = excluded.settings, value = excluded.value, "

@@ -32,15 +32,18 @@ def tool_options(flags: dict | None = None, **ints):
 
 
 def loadtest_options(p):
-    tool_options(sessions=20, distinct=1)(p)
+    tool_options(sessions=20, distinct=1, workers=1, replicas=1, epochs=20)(p)
     p.add_argument("--engine", choices=("local", "celery"), default="local",
-                   help="celery: a Redis and --workers Celery workers started on this machine")
-    p.add_argument("--workers", type=int, help="trainings at once (default: the local pool's)")
+                   help="celery: Redis and --workers Celery workers; local: each replica "
+                        "trains in its own pool of --workers")
+    p.add_argument("--redis", help="celery: attach to the Redis at this URL instead of "
+                                   "starting one")
 
 
-command("loadtest", "K sessions of a page press Train at once (tools/loadtest.py)",
-        run_tool("loadtest.py", ("sessions", "distinct", "engine", "workers")), lesson=False,
-        setup=loadtest_options)
+command("loadtest", "K websocket sessions on R running replicas press Train at once "
+        "(tools/loadtest.py)",
+        run_tool("loadtest.py", ("sessions", "distinct", "engine", "workers", "replicas",
+                                 "epochs", "redis")), lesson=False, setup=loadtest_options)
 command("membench", "server and worker memory over many trainings (tools/membench.py)",
         run_tool("membench.py", ("trainings",), ("biggest",)), lesson=False,
         setup=tool_options({"biggest": "train each lesson's biggest allowed settings once "

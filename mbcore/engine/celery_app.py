@@ -12,11 +12,13 @@ or replica reads is ever unpickled.
 """
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import threading
 
 from celery import Celery
+from celery.signals import worker_process_init
 
 from mbcore.engine.protocol import Event, EventType, Status, TrainJob
 from mbcore.engine.redis_state import JobState
@@ -50,6 +52,16 @@ app.conf.update(
 _worker_state: dict = {}     # per pool process: the trainer cache, across tasks
 
 
+@worker_process_init.connect
+def _warm_up(**_):
+    """Load TensorFlow in each new pool process (after the fork) while it waits for
+    its first job, as the local pool's workers do, so no Train press pays for the
+    import. In a thread: Celery kills a pool process not up within 4 s; a task
+    arriving meanwhile waits for the same import."""
+    threading.Thread(target=importlib.import_module, args=("mbcore.training.job",),
+                     daemon=True, name="mbcore-warm-up").start()
+
+
 def settings_of(info: dict):
     """The job's Settings from its text pairs, read through the lesson's own fields."""
     lesson = get_lesson(info["lesson"])
@@ -81,14 +93,23 @@ class _Watchdog(threading.Thread):
 
 @app.task(name="mbcore.train")
 def train(job_id: str, queue: str = CLASS_QUEUE) -> str:
-    """Run one job: claim it, stream its Events to Redis, store its Result."""
+    """Run one job: claim it, stream its Events to Redis, store its Result.
+
+    Every job sends one message, but a message is a turn, not an order: the
+    worker takes the first waiting job in fair order (the presenter's queue,
+    then round robin over sessions; queueing.fair_order), which may be another
+    one than `job_id`. Celery's queues alone are first come first served, and
+    a class of sessions pressing Train in the same second would queue a
+    student's nine-run comparison ahead of everyone else. As many turns as jobs
+    are sent, so every job is taken; a cancelled job's turn goes to the next."""
     # In the pool process, never in the worker's main process (before the fork), and
     # before the claim: a cold import must not hold up the job's first heartbeat.
     # Not at worker_process_init: Celery kills a pool process not up within 4 s.
     from mbcore.training.job import run_train_job  # TensorFlow loads here
     state = JobState(redis_url())
-    if not state.claim(job_id, queue):
-        return "skipped"              # cancelled while queued, or already taken
+    job_id = state.claim_next([PRESENTER_QUEUE, CLASS_QUEUE])
+    if job_id is None:
+        return "skipped"              # its job was cancelled, or taken in another turn
     stop = StopSignal()
     info = state.info(job_id)
     watchdog = _Watchdog(state, job_id, stop, float(info.get("abandon_after", 20)))

@@ -14,10 +14,12 @@ import time
 import uuid
 from collections import OrderedDict
 
+import kombu.exceptions
 import redis
 
 from mbcore.engine.celery_app import CLASS_QUEUE, PRESENTER_QUEUE, app
 from mbcore.engine.protocol import FINISHED, Event, EventType, Result, Status, TrainJob
+from mbcore.engine.queueing import wait_result
 from mbcore.engine.redis_state import PREFIX, JobState, job_hash
 from mbcore.settings import to_strings
 
@@ -35,25 +37,44 @@ def _redis_away_is_lost(method):
     return call
 
 
+class ClusterUnavailable(RuntimeError):
+    """Redis did not answer when a training was asked for (`why`: the error's
+    name); engine.start_job falls back or passes the page's line (`notice`) on."""
+
+    def __init__(self, why: str, notice: str = ""):
+        super().__init__(notice or f"the training cluster is unavailable ({why})")
+        self.why = why
+
+
 class CeleryEngine:
     """Start, watch, stop and read trainings that run on the cluster's workers."""
 
     name = "celery"
 
-    def __init__(self, url: str, abandon_after: float = 20.0, keep_results: int = 32):
+    def __init__(self, url: str, abandon_after: float = 20.0, keep_results: int = 32,
+                 check: bool = True):
         self.url, self.abandon_after = url, abandon_after
         self.state = JobState(url)
-        self.state.r.ping()                   # unreachable: the caller falls back
+        if check:
+            self.state.r.ping()               # unreachable: the caller falls back
         app.conf.broker_url = url
         self._results: OrderedDict[str, Result] = OrderedDict()  # finished ones read lately
         self._keep = keep_results
 
     # ---------------------------------------------------------- the contract ---
     def start(self, job: TrainJob, watcher: str | None = None, owner: str = "",
-              share: bool = False, presenter: bool = False) -> str:
-        """Queue a job on the cluster, or join an identical one (share=True)."""
-        queue = PRESENTER_QUEUE if presenter else CLASS_QUEUE
+              share: bool = False) -> str:
+        """Queue a job on the cluster, or join an identical one (share=True).
+        Redis (or the broker) not answering raises ClusterUnavailable."""
+        try:
+            return self._start(job, watcher, owner, share)
+        except (redis.RedisError, OSError, kombu.exceptions.OperationalError) as err:
+            raise ClusterUnavailable(type(err).__name__) from None
+
+    def _start(self, job: TrainJob, watcher: str | None, owner: str, share: bool) -> str:
+        queue = PRESENTER_QUEUE if job.presenter else CLASS_QUEUE
         fields = {"status": str(Status.QUEUED), "owner": owner or watcher or "",
+                  "presenter": "1" if job.presenter else "0",
                   "lesson": type(job.settings).lesson_id, "queue": queue,
                   "settings": json.dumps(to_strings(job.settings, everything=True)),
                   "epochs": "" if job.epochs is None else str(job.epochs),
@@ -66,8 +87,9 @@ class CeleryEngine:
                                                                job.resume), fields, queue, share)
         if watcher is not None:
             self.state.seen(job_id, watcher)
-        if created:
-            app.send_task("mbcore.train", args=[job_id, queue], queue=queue)
+        if created:      # one message per job: a turn for a worker (see celery_app.train)
+            app.send_task("mbcore.train", args=[job_id, queue], queue=queue,
+                          retry_policy={"max_retries": 1, "interval_start": 0.2})
         elif job.resume:
             self.state.r.delete(self.state.k("resume", new_id))
         return job_id
@@ -98,10 +120,15 @@ class CeleryEngine:
 
     @_redis_away_is_lost
     def position(self, job_id: str) -> int:
-        """1 for the next job its queue starts, 2 for the one after...; 0 if not waiting."""
+        """1 for the next job a free worker takes, 2 for the one after...; 0 if not
+        waiting. The presenter's queue is served first, each in fair order."""
         queue = self.state.info(job_id).get("queue", CLASS_QUEUE)
-        rank = self.state.r.zrank(f"{PREFIX}queued:{queue}", job_id)
-        return 0 if rank is None else rank + 1
+        order = self.state.fair_order(queue)
+        if job_id not in order:
+            return 0
+        ahead = self.state.r.zcard(f"{PREFIX}queued:{PRESENTER_QUEUE}") \
+            if queue == CLASS_QUEUE else 0
+        return ahead + order.index(job_id) + 1
 
     @_redis_away_is_lost
     def status(self, job_id: str) -> Status:
@@ -131,12 +158,7 @@ class CeleryEngine:
         self.state.r.set(self.state.k("stop", job_id), "1", ex=24 * 3600)
 
     def wait(self, job_id: str, timeout: float | None = None) -> Result | None:
-        end = None if timeout is None else time.monotonic() + timeout
-        while self.status(job_id) not in FINISHED:
-            if end is not None and time.monotonic() > end:
-                return None
-            time.sleep(0.1)
-        return self.result(job_id)
+        return wait_result(self, job_id, timeout, every=0.1)
 
     @property
     def stats(self) -> dict:

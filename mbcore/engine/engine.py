@@ -5,6 +5,12 @@ pool of worker processes; the default, needs no services) and `celery`
 (celery_engine.CeleryEngine: Celery workers, Redis for jobs, progress and
 results, shared by every replica). MBCORE_ENGINE=local|celery chooses,
 MBCORE_REDIS_URL says where Redis is. Nothing in the pages knows which runs.
+
+When Redis does not answer (at the start, or later when a training is asked
+for) the server falls back to its local engine and says so in `notice`, which
+the pages show; MBCORE_FALLBACK=none keeps the cluster and lets each training
+fail with that notice instead (for deployments where the replicas are too
+small to train).
 """
 from __future__ import annotations
 
@@ -14,11 +20,12 @@ import threading
 from typing import Protocol, runtime_checkable
 
 from mbcore.engine.celery_app import DEFAULT_REDIS_URL
-from mbcore.engine.celery_engine import CeleryEngine
+from mbcore.engine.celery_engine import CeleryEngine, ClusterUnavailable
 from mbcore.engine.protocol import Event, Result, Status, TrainJob
 from mbcore.engine.runner import shared_runner
 
 ENGINES = ("local", "celery")
+FALLBACKS = ("local", "none")
 
 
 @runtime_checkable
@@ -26,7 +33,7 @@ class Engine(Protocol):
     """Start a job and follow it by polling; identical jobs may share one training."""
 
     def start(self, job: TrainJob, watcher: str | None = None, owner: str = "",
-              share: bool = False) -> str: ...
+              share: bool = False) -> str: ...  # job.presenter: the lecturer's, served first
 
     def events(self, job_id: str, since: int = 0, watcher: str | None = None) -> list[Event]: ...
 
@@ -53,11 +60,24 @@ _lock = threading.Lock()
 notice = ""        # why the configured engine is not the one running, for pages to show
 
 
+def falls_back(env=os.environ) -> bool:
+    """Whether an unreachable cluster hands its trainings to this server's pool."""
+    return env.get("MBCORE_FALLBACK", "local").strip().lower() != "none"
+
+
+def unavailable(url: str, why: str, fallback: bool) -> str:
+    """The one line a page shows when the cluster does not answer."""
+    return (f"The training cluster is unavailable (Redis at {url}: {why}); "
+            + ("trainings run on this server instead." if fallback
+               else "trainings cannot start until it is back."))
+
+
 def make_engine(env=os.environ) -> tuple[Engine, str]:
     """The engine the environment asks for, and a notice when it could not be had.
 
     A cluster whose Redis does not answer falls back to the local engine with one
-    clear line, never a traceback."""
+    clear line, never a traceback (or, with MBCORE_FALLBACK=none, stays the
+    engine, and its trainings fail with that line until Redis is back)."""
     kind = env.get("MBCORE_ENGINE", "local").strip().lower() or "local"
     if kind not in ENGINES:
         return shared_runner(), f"MBCORE_ENGINE={kind!r} is not one of {', '.join(ENGINES)}; " \
@@ -68,8 +88,9 @@ def make_engine(env=os.environ) -> tuple[Engine, str]:
     try:
         return CeleryEngine(url), ""
     except Exception as err:    # redis raises its own ConnectionError, TimeoutError...
-        return shared_runner(), (f"The training cluster is unavailable (Redis at {url}: "
-                                 f"{type(err).__name__}); trainings run on this server instead.")
+        if not falls_back(env):
+            return CeleryEngine(url, check=False), unavailable(url, type(err).__name__, False)
+        return shared_runner(), unavailable(url, type(err).__name__, True)
 
 
 def shared_engine() -> Engine:
@@ -86,3 +107,24 @@ def shared_engine() -> Engine:
             if not isinstance(_shared, CeleryEngine):
                 _shared = None
     return _shared if _shared is not None else shared_runner()
+
+
+def start_job(job: TrainJob, watcher: str | None = None, owner: str = "",
+              share: bool = False) -> str:
+    """shared_engine().start, except that a cluster gone away does not raise into
+    the page: the server falls back to its local engine (and says so in `notice`),
+    or, with MBCORE_FALLBACK=none, raises ClusterUnavailable with the line to show."""
+    global _shared, notice
+    engine = shared_engine()
+    try:
+        return engine.start(job, watcher=watcher, owner=owner, share=share)
+    except ClusterUnavailable as err:
+        fallback = falls_back()
+        with _lock:
+            notice = unavailable(engine.url, err.why, fallback)
+            if fallback and _shared is engine:
+                _shared = None         # from now on this server trains locally
+        print(f"mbcore: {notice}", file=sys.stderr, flush=True)
+        if not fallback:
+            raise ClusterUnavailable(err.why, notice) from None
+    return shared_runner().start(job, watcher=watcher, owner=owner, share=share)

@@ -64,11 +64,14 @@ class TrainJob:
     """What to train: a lesson's settings, how many epochs, optional resume state.
 
     `runs_alone` comes from the lesson (Lesson.runs_alone), set by whoever
-    resolved it, so the pool never looks the lesson up again."""
+    resolved it, so the pool never looks the lesson up again. `presenter` marks
+    the lecturer's trainings (presenter mode, a walkthrough's presenter): engines
+    serve them before the class's queue. Neither is part of what the work is."""
     settings: Settings
     epochs: int | None = None
     resume: bytes | None = None
     runs_alone: bool = False
+    presenter: bool = False
 
     def key(self) -> tuple:
         """Identity of the work: identical keys share one training."""

@@ -5,7 +5,9 @@ as text pairs, epochs, queue), a list ``events:ID`` of Events as JSON, a hash
 ``watch:ID`` of watcher -> last poll time, ``stop:ID`` (Stop pressed),
 ``beat:ID`` (the worker is alive; it expires when the worker dies), ``resume:ID``
 and ``result:ID`` (``Result.to_bytes``: .npz + JSON, never pickle). ``key:HASH``
-maps identical requests to one job, and ``queued:QUEUE`` orders waiting jobs.
+maps identical requests to one job, ``queued:QUEUE`` holds waiting jobs in
+arrival order and ``running`` counts running jobs per owner: a worker takes the
+first job of queueing.fair_order, not the oldest one (see celery_app.train).
 
 Every change of status is one Lua script, so that two replicas asking at once,
 or a cancel racing a worker's start, see one consistent story.
@@ -20,6 +22,7 @@ import time
 import redis
 
 from mbcore.engine.protocol import FINISHED, NOT_SHAREABLE, Event, EventType, Result, Status
+from mbcore.engine.queueing import Waiting, fair_order
 from mbcore.settings import to_strings
 
 PREFIX = "mbcore:"
@@ -46,19 +49,23 @@ redis.call('ZADD', queued, redis.call('INCR', 'mbcore:numbers'), ARGV[2])
 redis.call('SET', key_map, ARGV[2], 'EX', ARGV[6])
 return {ARGV[2], 1}
 """
-# claim: a worker takes a queued job (a cancelled one is left alone)
+# claim: a worker takes a queued job (one no longer queued just leaves the queue)
 _CLAIM = """
+redis.call('ZREM', KEYS[2], ARGV[1])
 if redis.call('HGET', KEYS[1], 'status') ~= 'queued' then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'running')
-redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('SET', KEYS[3], '1', 'EX', ARGV[2])
 redis.call('INCR', 'mbcore:trainings_run')
+redis.call('HINCRBY', 'mbcore:running', redis.call('HGET', KEYS[1], 'owner') or '', 1)
 return 1
 """
 # finish: the last event, once; ARGV: status, event json, result bytes ('' for none), keep
 _FINISH = """
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st or string.find(ARGV[5], ',' .. st .. ',', 1, true) then return 0 end
+if st == 'running' then
+  redis.call('HINCRBY', 'mbcore:running', redis.call('HGET', KEYS[1], 'owner') or '', -1)
+end
 redis.call('HSET', KEYS[1], 'status', ARGV[1])
 redis.call('RPUSH', KEYS[2], ARGV[2])
 if ARGV[3] ~= '' then redis.call('SET', KEYS[3], ARGV[3], 'EX', ARGV[4]) end
@@ -109,6 +116,28 @@ class JobState:
     def claim(self, job_id: str, queue: str) -> bool:
         return bool(self._claim(keys=[self.k("job", job_id), f"{PREFIX}queued:{queue}",
                                       self.k("beat", job_id)], args=[job_id, BEAT_SECONDS]))
+
+    def fair_order(self, queue: str) -> list[str]:
+        """The waiting jobs of `queue` in the order workers will take them."""
+        ids = [i.decode() for i in self.r.zrange(f"{PREFIX}queued:{queue}", 0, -1)]
+        pipe = self.r.pipeline(transaction=False)
+        for job_id in ids:
+            pipe.hmget(self.k("job", job_id), "owner", "presenter")
+        pipe.hgetall(f"{PREFIX}running")
+        *fields, running = pipe.execute()
+        return fair_order((Waiting(i, (o or b"").decode(), p == b"1")
+                           for i, (o, p) in zip(ids, fields)),
+                          {a.decode(): int(b) for a, b in running.items()})
+
+    def claim_next(self, queues: list[str]) -> str | None:
+        """Take the first job in fair order, from the first queue that has one;
+        None when nothing waits. Workers racing for the same job: one claims it,
+        the others look again."""
+        for queue in queues:
+            while order := self.fair_order(queue):
+                if self.claim(order[0], queue):
+                    return order[0]
+        return None
 
     def finish(self, job_id: str, event: Event, result: Result | None = None) -> bool:
         """Record the job's last event (and result) unless it has finished already."""

@@ -27,6 +27,7 @@ from collections import OrderedDict, deque
 
 from mbcore.engine.protocol import (FINISHED, NOT_SHAREABLE, Event, EventType, Result, Status,
                                     TrainJob)
+from mbcore.engine.queueing import Waiting, fair_order, wait_result
 from mbcore.engine.store import ResultStore
 from mbcore.engine.worker import Worker, WorkerMessage
 from mbcore.lessons import ALL_LESSONS
@@ -44,6 +45,7 @@ class _Job:
         self.id, self.number, self.spec, self.owner = job_id, number, spec, owner
         self.key = job_key(spec)
         self.alone = bool(getattr(spec, "runs_alone", False))
+        self.presenter = bool(getattr(spec, "presenter", False))
         self.status = Status.QUEUED
         self.events: list[Event] = [Event(EventType.QUEUED)]
         self.result: Result | None = None
@@ -222,19 +224,14 @@ class JobRunner:
         self._workers[w.number] = w
 
     def _fair_order(self) -> list[str]:
-        """The queue in the order it will be served: round robin over owners, so
-        one student's nine-run comparison does not hold up the rest of the class."""
+        """The queue in the order it will be served (queueing.fair_order: the
+        presenter's first, then round robin over owners)."""
         running: dict[str, int] = {}
         for job in self._jobs.values():
             if job.status == Status.RUNNING:
                 running[job.owner] = running.get(job.owner, 0) + 1
-        turns: dict[str, int] = {}
-        ranked = []
-        for arrival, job_id in enumerate(self._queue):
-            owner = self._jobs[job_id].owner
-            turns[owner] = turns.get(owner, running.get(owner, 0)) + 1
-            ranked.append((turns[owner], arrival, job_id))
-        return [job_id for _, _, job_id in sorted(ranked)]
+        return fair_order((Waiting(i, self._jobs[i].owner, self._jobs[i].presenter)
+                           for i in self._queue), running)
 
     def _dispatch(self):
         free = [w for w in self._workers.values() if w.job is None and not w.retiring]

@@ -93,10 +93,11 @@ def start_worker(url: str, folder: Path, name: str, concurrency: int = 1) -> sub
                        folder / f"{name}.log", env)
 
 
-def start_replica(url: str, folder: Path, port: int) -> subprocess.Popen:
-    """A Streamlit server of the app on `port`, training on the cluster at `url`."""
-    env = {**os.environ, "MBCORE_ENGINE": "celery", "MBCORE_REDIS_URL": url,
-           "PYTHONPATH": str(ROOT)}
+def start_replica(url: str | None, folder: Path, port: int) -> subprocess.Popen:
+    """A Streamlit server of the app on `port`, training on the cluster at `url`
+    (or, with url None, on its own pool of local workers)."""
+    env = {**os.environ, "MBCORE_ENGINE": "celery" if url else "local",
+           "MBCORE_REDIS_URL": url or "", "PYTHONPATH": str(ROOT)}
     return start_group([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
                         "--server.headless", "true", "--server.port", str(port),
                         "--browser.gatherUsageStats", "false"],

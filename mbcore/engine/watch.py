@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mbcore.engine.protocol import FINISHED, EventType, Result, Status, TrainJob, is_val
-from mbcore.engine.engine import shared_engine
+from mbcore.engine.celery_engine import ClusterUnavailable
+from mbcore.engine.engine import shared_engine, start_job
 from mbcore.lessons import Experiment
 from mbcore.settings import Settings
 
@@ -53,16 +54,22 @@ class Watch:
     """Follows one job: status, rows so far, and the Outcome once it has finished."""
 
     def __init__(self, exp: Experiment, epochs: int | None = None, owner: str = "",
-                 resume: bytes | None = None, rows: list | None = None):
+                 resume: bytes | None = None, rows: list | None = None,
+                 presenter: bool = False):
         self.exp = exp
         # Identical requests from anyone share one training; this Watch is one
         # of its watchers, and keeps it alive by polling.
         self.watcher = uuid.uuid4().hex
-        job = TrainJob(exp.settings, epochs, resume, runs_alone=exp.lesson.runs_alone)
-        self.id = shared_engine().start(job, watcher=self.watcher, owner=owner, share=True)
+        self.presenter = presenter       # the lecturer's: served before the class's
+        job = TrainJob(exp.settings, epochs, resume, runs_alone=exp.lesson.runs_alone,
+                       presenter=presenter)
         self.seen = 0
         self.status = Status.QUEUED
         self.message = ""
+        try:
+            self.id = start_job(job, watcher=self.watcher, owner=owner, share=True)
+        except ClusterUnavailable as err:      # no fallback configured: say why, no job
+            self.id, self.status, self.message = "", Status.FAILED, str(err)
         self.rows: list[dict] = list(rows or [])     # a resumed training's earlier epochs
         self.epochs = int(epochs or exp.settings.epochs)
         self.times: dict[EventType, float] = {}
@@ -161,7 +168,8 @@ class Watch:
         result = _result(self.id)
         if not self.resumable or result is None or result.state is None:
             return None
-        return Watch(self.exp, self.epochs, owner, resume=result.state, rows=self.rows)
+        return Watch(self.exp, self.epochs, owner, resume=result.state, rows=self.rows,
+                     presenter=self.presenter)
 
     @property
     def position(self) -> int:

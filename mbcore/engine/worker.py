@@ -256,6 +256,9 @@ def serve() -> None:
         state[LATE_FILES] = finish_early
         try:
             emit(Event(EventType.STARTED, pid=os.getpid()))
+            # one line per training in the server's log (what `loadtest` counts)
+            print(f"mbcore worker {os.getpid()}: training {job_id}", file=sys.stderr,
+                  flush=True)
             job_fn = job_fn or _load(init["job_fn"])
             result = job_fn(spec, emit, stop, state)
             final = Event(EventType.FINISHED, status=result.status, message=result.message)

@@ -16,8 +16,7 @@ import os
 import segno
 import streamlit as st
 
-from mbcore.classroom import (NotPresenter, RoomError, RoomStore, SqliteRoomStore,
-                              normalise_code)
+from mbcore.classroom import NotPresenter, RoomError, RoomStore, normalise_code, store_for_engine
 from mbcore.classroom.store import DB_ENV
 from mbcore.lessons import get_lesson
 from mbcore.settings import SettingsError, from_strings, spec_of
@@ -33,7 +32,7 @@ ROOM_KEY = "_mb_room"             # (code, presenter token) of the lecturer's ro
 
 @st.cache_resource(show_spinner=False)
 def _store(path: str) -> RoomStore:
-    return SqliteRoomStore(path or None)
+    return store_for_engine(path or None)     # in the cluster's Redis when it runs one
 
 
 def store() -> RoomStore:

@@ -12,7 +12,8 @@ from contextvars import ContextVar
 
 import streamlit as st
 
-from mbcore.engine.runner import shared_runner
+from mbcore.engine import engine as engines
+from mbcore.engine.engine import shared_engine
 from mbcore.lessons import Experiment, Lesson, get_lesson
 from mbcore.settings import Settings
 from mbcore.ui.charts import new_page, placed
@@ -27,7 +28,7 @@ from mbcore.ui.navigation import use_app_navigation
 def page(lesson_id: str) -> Lesson:
     """Wide layout, the lesson's title and its one-line blurb."""
     use_app_navigation()
-    shared_runner()     # workers start (and load TensorFlow) while the page is read
+    shared_engine()     # local workers start (and load TensorFlow) while the page is read
     new_page()
     _training_area.set(None)
     lesson = get_lesson(lesson_id)
@@ -93,6 +94,8 @@ def training_area():
     area = _training_area.get()
     _training_area.set(None)
     with compact_charts(), area if area is not None else contextlib.nullcontext():
+        if engines.notice:         # the cluster is configured but does not answer
+            st.warning(engines.notice, icon=":material/cloud_off:")
         yield
 
 

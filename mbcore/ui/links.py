@@ -76,6 +76,15 @@ def presenting() -> bool:
     return bool(st.session_state.get("presenter", False))
 
 
+LECTURER_KEY = "_mb_lecturer"     # set by the walkthrough's presenter view
+
+
+def lecturing() -> bool:
+    """The lecturer's session (presenter mode, or a walkthrough's presenter view):
+    its trainings are served before the class's, so the projector never waits."""
+    return presenting() or bool(st.session_state.get(LECTURER_KEY, False))
+
+
 def share_box(link: Link | None) -> None:
     """The full link for the current settings, with Streamlit's copy button."""
     if link is None:

@@ -17,6 +17,7 @@ from mbcore.ui import ab_compare
 from mbcore.ui.charts import chart_scope, collect_from_here
 from mbcore.ui.downloads import downloads_panel
 from mbcore.ui.frame import chart, compact_charts, table, training_area
+from mbcore.ui.links import lecturing
 from mbcore.ui.model import experiment
 from mbcore.views import figures
 from mbcore.views.curves import SHOWN_VAL, changes, loss_and_metric_series, loss_label, \
@@ -89,8 +90,9 @@ def _start(slot: str, what) -> None:
 
     A callback runs before the page, so the Stop button is live in the same rerun."""
     _cancel(slot)
-    _watches()[slot] = ({k: Watch(s) for k, s in what.items()} if isinstance(what, dict)
-                        else Watch(what))
+    first = lecturing()        # the lecturer's trainings go before the class's
+    _watches()[slot] = ({k: Watch(s, presenter=first) for k, s in what.items()}
+                        if isinstance(what, dict) else Watch(what, presenter=first))
 
 
 def shown_in(slot: str) -> Watch | None:

@@ -17,6 +17,7 @@ import streamlit as st
 
 from mbcore.ui import classroom, walkthrough_editor, walkthrough_notes
 from mbcore.ui.charts import new_page
+from mbcore.ui.links import LECTURER_KEY
 from mbcore.ui.model import experiment_or_error, model_view
 from mbcore.ui.navigation import use_app_navigation
 from mbcore.ui.lesson_plots import plots_of
@@ -37,6 +38,7 @@ def walkthrough_page() -> None:
     if view == "notes":
         walkthrough_notes.notes_page()
         return
+    st.session_state[LECTURER_KEY] = True     # this session's trainings go first
     with st.sidebar:
         walk = _chosen()
     if view == "edit":
