@@ -27,7 +27,7 @@ from collections import OrderedDict, deque
 
 from mbcore.engine.protocol import (FINISHED, NOT_SHAREABLE, Event, EventType, Result, Status,
                                     TrainJob)
-from mbcore.engine.queueing import Waiting, fair_order, wait_result
+from mbcore.engine.queueing import Waiting, fair_order
 from mbcore.engine.store import ResultStore
 from mbcore.engine.worker import Worker, WorkerMessage
 from mbcore.lessons import ALL_LESSONS
