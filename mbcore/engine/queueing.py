@@ -33,10 +33,11 @@ def fair_order(waiting: Iterable[Waiting], running: dict[str, int]) -> list[str]
 
 
 def wait_result(engine, job_id: str, timeout: float | None = None, every: float = 0.05):
-    """Block until the job finishes, then its Result; None after `timeout` seconds.
-    For scripts and tests, never pages (they poll)."""
+    """Block until the job finishes and its model file is written, then its Result;
+    None after `timeout` seconds. For scripts and tests, never pages (they poll)."""
     end = None if timeout is None else time.monotonic() + timeout
-    while engine.status(job_id) not in FINISHED:
+    while engine.status(job_id) not in FINISHED or getattr(engine.result(job_id),
+                                                           "keras_pending", False):
         if end is not None and time.monotonic() > end:
             return None
         time.sleep(every)

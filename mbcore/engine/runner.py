@@ -27,7 +27,7 @@ from collections import OrderedDict, deque
 
 from mbcore.engine.protocol import (FINISHED, NOT_SHAREABLE, Event, EventType, Result, Status,
                                     TrainJob)
-from mbcore.engine.queueing import Waiting, fair_order
+from mbcore.engine.queueing import Waiting, fair_order, wait_result
 from mbcore.engine.store import ResultStore
 from mbcore.engine.worker import Worker, WorkerMessage
 from mbcore.lessons import ALL_LESSONS
@@ -188,13 +188,7 @@ class JobRunner:
     def wait(self, job_id: str, timeout: float | None = None) -> Result | None:
         """Block until the job finishes and its model file is written (for
         scripts and tests, not pages)."""
-        end = None if timeout is None else time.monotonic() + timeout
-        while self.status(job_id) not in FINISHED or getattr(self.result(job_id),
-                                                             "keras_pending", False):
-            if end is not None and time.monotonic() > end:
-                return None
-            time.sleep(0.05)
-        return self.result(job_id)
+        return wait_result(self, job_id, timeout)
 
     def worker_pids(self) -> list[int]:
         with self._lock:
