@@ -4,6 +4,7 @@ under a cluster finding its finished result again."""
 import asyncio
 import json
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 import sys
 
 import pytest
@@ -41,7 +42,10 @@ def trained(base: str, seed: int) -> dict:
             return dict(s.metrics)
         finally:
             await s.close()
-    return asyncio.run(go())
+    # Its own thread: a browser test earlier in the run may leave Playwright's
+    # event loop running in this one, where asyncio.run refuses to start.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, go()).result()
 
 
 def test_a_restarted_replica_finds_its_finished_result_in_redis(tmp_path):
