@@ -30,6 +30,8 @@ def test_two_identical_sessions_over_the_network_share_one_training():
     kinds = report["peak_rss_mb_by_kind"]
     assert kinds["replicas"] > 50 and kinds["workers"] > 50 and report["peak_rss_mb"] >= \
         kinds["replicas"] + kinds["workers"] - 1
+    cpu = report["cpu_s_by_kind"]      # the one training's time went to a worker
+    assert cpu["workers"] > 0.5 and cpu["replicas"] > 0 and cpu["clients"] > 0
 
 
 def trained(base: str, seed: int) -> dict:

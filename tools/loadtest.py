@@ -55,6 +55,11 @@ def _rss_mb(pids) -> float:
     return total / 2**20
 
 
+def _own_cpu() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
 def own_peak_rss_mb() -> float:
     """This process's own peak resident memory (VmHWM). Not ru_maxrss: Linux
     keeps the larger of the parent's and the child's across the exec that
@@ -76,21 +81,47 @@ def _this_server() -> dict[str, list[int]]:
 
 
 class Sampler(threading.Thread):
-    """Peak resident memory, sampled five times a second: `peak` of all the
-    processes together, `peaks` per kind. `kinds()` names the processes by kind
-    (default: this process as the server, and its local pool's workers)."""
+    """Peak resident memory and CPU time, sampled five times a second: `peak` of
+    all the processes together, `peaks` per kind, and `cpu_seconds()` per kind
+    since the sampler started (where the machine's cores went: on a small machine
+    the replicas' page work competes with the workers' training). `kinds()` names
+    the processes by kind (default: this process as the server, and its local
+    pool's workers)."""
 
     def __init__(self, kinds=_this_server):
         super().__init__(daemon=True)
         self.kinds, self.peak, self.peaks = kinds, 0.0, {}
         self.running = True
+        self._cpu: dict[int, list] = {}        # pid -> [kind, seconds at first sight, latest]
 
     def run(self):
+        first = True
         while self.running:
-            now = {kind: _rss_mb(pids) for kind, pids in self.kinds().items()}
+            kinds = self.kinds()
+            now = {kind: _rss_mb(pids) for kind, pids in kinds.items()}
             self.peak = max(self.peak, sum(now.values()))
             self.peaks = {k: max(v, self.peaks.get(k, 0.0)) for k, v in now.items()}
+            self._sample_cpu(kinds, first)
+            first = False
             time.sleep(0.2)
+
+    def _sample_cpu(self, kinds: dict, first: bool) -> None:
+        """A process there at the start counts from then; one born later, whole."""
+        import psutil
+        for kind, pids in kinds.items():
+            for pid in pids:
+                try:
+                    t = psutil.Process(pid).cpu_times()
+                except psutil.Error:
+                    continue
+                spent = t.user + t.system
+                self._cpu.setdefault(pid, [kind, spent if first else 0.0, spent])[2] = spent
+
+    def cpu_seconds(self) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for kind, start, latest in self._cpu.values():
+            out[kind] = out.get(kind, 0.0) + latest - start
+        return {k: round(v, 1) for k, v in out.items()}
 
 
 def _below(groups) -> list:
@@ -233,6 +264,7 @@ def run(engine: str = "local", workers: int = 1, replicas: int = 1, sessions: in
     load_before = os.getloadavg()[0]
     cluster = Cluster(engine, workers, replicas, redis_url)
     sampler = Sampler(cluster.kinds)
+    cpu_before = _own_cpu()
     sampler.start()
     try:
         out = asyncio.run(drive(cluster.bases, sessions, distinct, timeout, epochs))
@@ -259,6 +291,9 @@ def run(engine: str = "local", workers: int = 1, replicas: int = 1, sessions: in
         "sessions_per_min": round(len(waits) / minutes, 1) if minutes else None,
         "peak_rss_mb": round(sampler.peak, 1),
         "peak_rss_mb_by_kind": {k: round(v, 1) for k, v in sampler.peaks.items()},
+        # from the first page opened to the last result, this process's websocket
+        # clients included (they stand in for the students' browsers)
+        "cpu_s_by_kind": {**sampler.cpu_seconds(), "clients": round(_own_cpu() - cpu_before, 1)},
         "load_1min": [round(load_before, 1), round(os.getloadavg()[0], 1)],
     }
 
