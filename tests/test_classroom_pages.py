@@ -119,6 +119,11 @@ def test_students_sketch_and_the_projector_overlays_the_measured_curve(db):
     s.query_params["room"] = code
     run(s)
     run(s.text_input(key="_mb_nickname").input("ada"))
+    assert [c.key for c in s.get("bidi_component")] == ["_mb_canvas_step3"]   # drawing first
+    run(s.button(key="_mb_send_sketch_step3").click())          # nothing drawn yet
+    assert any("draw the curve first" in w.value for w in s.warning)
+    assert SqliteRoomStore(db).answers(code, "step3") == {}
+    run(s.segmented_control(key="_mb_sk_way_step3").set_value("Sliders"))
     drawn = [0.1, 0.2, 0.4, 0.6, 0.7, 0.75]
     for i, value in enumerate(drawn):
         run(s.slider(key=f"_mb_sk_step3_{i}").set_value(value))
