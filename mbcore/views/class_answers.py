@@ -65,8 +65,10 @@ def sketch_background(question: dict, frame: Frame = Frame()) -> str:
                      f'y2="{y}" stroke="#ddd"/>')
         parts.append(f'<text x="{frame.left - 4}" y="{y + 3}" text-anchor="end" {ink}>'
                      f'{low + fraction * (high - low):.3g}</text>')
-    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{frame.width}" '
-           f'height="{frame.height}"><rect width="100%" height="100%" fill="white"/>'
+    # twice the canvas's pixels, so a phone's dense screen shows it sharp
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{2 * frame.width}" '
+           f'height="{2 * frame.height}" viewBox="0 0 {frame.width} {frame.height}">'
+           '<rect width="100%" height="100%" fill="white"/>'
            + "".join(parts) + "</svg>")
     return "data:image/svg+xml;charset=utf-8," + quote(svg)
 
