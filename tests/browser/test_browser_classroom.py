@@ -116,7 +116,8 @@ def test_a_student_sketches_and_the_projector_shows_the_sketches(browser, server
             has_text="Your sketch as sent").locator(".js-plotly-plot")
         assert sent.evaluate("plot => plot.data[0].y") == pytest.approx(
             [0.1, 0.5, 0.667, 0.77, 0.81, 0.85], abs=0.03)         # read where it was drawn
-        student.page.screenshot(path=str(SCREENSHOTS / "93_join_sketch-phone.png"), full_page=True)
+        student.page.set_viewport_size({**PHONE, "height": 1400})     # down to the sketch as sent
+        student.page.screenshot(path=str(SCREENSHOTS / "93_join_sketch-phone.png"))
         answered.filter(has_text="1").wait_for(timeout=30_000)
         projector.page.get_by_role("button", name="Train", exact=True).click()   # 10 epochs
         projector.page.locator('[data-testid="stMetric"]').filter(has_text="wall time") \
