@@ -1,6 +1,9 @@
 """The class room through Streamlit's AppTest: the lecturer opens a room on a
 walkthrough step with a question, students join with the code and answer, the
 projector counts them and, on Reveal, shows the distribution."""
+import json
+import sys
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -106,7 +109,6 @@ def test_a_student_trains_their_own_variant_and_the_projector_plots_it(db, end_w
 
 
 def test_students_sketch_and_the_projector_overlays_the_measured_curve(db):
-    import json
     from mbcore.views.class_answers import answers_figure
     at = AppTest.from_file(str(WALK), default_timeout=60)
     at.query_params.update(name="seed_000", step="3")        # a sketch of held-out accuracy
@@ -119,6 +121,11 @@ def test_students_sketch_and_the_projector_overlays_the_measured_curve(db):
     s.query_params["room"] = code
     run(s)
     run(s.text_input(key="_mb_nickname").input("ada"))
+    assert [c.key for c in s.get("bidi_component")] == ["_mb_canvas_step3"]   # drawing first
+    run(s.button(key="_mb_send_sketch_step3").click())          # nothing drawn yet
+    assert any("draw the curve first" in w.value for w in s.warning)
+    assert SqliteRoomStore(db).answers(code, "step3") == {}
+    run(s.segmented_control(key="_mb_sk_way_step3").set_value("Sliders"))
     drawn = [0.1, 0.2, 0.4, 0.6, 0.7, 0.75]
     for i, value in enumerate(drawn):
         run(s.slider(key=f"_mb_sk_step3_{i}").set_value(value))
@@ -136,6 +143,28 @@ def test_students_sketch_and_the_projector_overlays_the_measured_curve(db):
                          {"this network": curve})
     assert [t.name for t in fig.data] == ["sketches", "sketches", "measured (this network)"]
     assert list(fig.data[-1].y) == curve and fig.data[-1].x[-1] == 100
+
+
+def test_without_the_canvas_component_a_student_sketches_with_sliders(db, monkeypatch):
+    from mbcore.ui.class_sketch import drawing_canvas
+    from mbcore.walkthroughs import find, load
+    question = load(find("seed_000")).steps[2].question.as_dict()
+    store = SqliteRoomStore(db)
+    code, token = store.open("seed_000")
+    store.set_step(code, token, 3, question)
+    monkeypatch.setitem(sys.modules, "streamlit_drawable_canvas", None)    # cannot be imported
+    drawing_canvas.clear()
+    try:
+        s = AppTest.from_file(str(JOIN), default_timeout=60)
+        s.query_params["room"] = code
+        run(s)
+        run(s.text_input(key="_mb_nickname").input("ada"))
+        assert not s.get("bidi_component") and not s.segmented_control
+        run(s.slider(key="_mb_sk_step3_5").set_value(0.9))
+        run(s.button(key="_mb_send_sketch_step3").click())
+        assert json.loads(store.answers(code, "step3")["ada"]) == [0.5] * 5 + [0.9]
+    finally:
+        drawing_canvas.clear()           # the next test imports the component again
 
 
 def test_the_presenter_link_reopens_the_room_and_a_wrong_key_does_not(db):

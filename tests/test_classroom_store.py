@@ -167,6 +167,29 @@ def test_a_sketch_is_stored_as_its_points_inside_the_range(db):
         {"ada": drawn}
 
 
+def test_a_notes_window_on_any_replica_follows_the_presenters_step(db):
+    """The presenter's window records its step through one replica's store; a
+    notes window served by another (a store of its own) follows it, by presenter
+    id or by walkthrough name, and an uploaded walkthrough travels as its text."""
+    presenter, notes = store_at(db), store_at(db)
+    assert notes.position("p1") is None and notes.position(walkthrough="seed_002") is None
+    presenter.set_position("p1", "seed_002", 3)
+    assert (notes.position("p1").walkthrough, notes.position("p1").step) == ("seed_002", 3)
+    presenter.set_position("p1", "seed_002", 4)
+    assert notes.position("p1").step == 4
+    toml = '[[steps]]\nlesson = "mlp_shapes"\n'
+    presenter.set_position("p2", "uploaded", 1, toml)
+    assert notes.position("p2").source == toml and notes.position("p1").step == 4
+    assert notes.position(walkthrough="seed_002").step == 4        # the latest of that walkthrough
+    presenter.set_position("p3", "seed_002", 7)
+    assert notes.position(walkthrough="seed_002").step == 7
+    presenter.set_position("gone", "seed_001", 2, hours=-1 / 3600)      # silent too long
+    assert notes.position("gone") is None and notes.position(walkthrough="seed_001") is None
+    for bad in (("", "seed_002", 1), ("p4", "seed_002", 0), ("p4", "x", 1, "x" * 300_000)):
+        with pytest.raises(RoomError):
+            presenter.set_position(*bad)
+
+
 def test_with_the_cluster_engine_every_replica_uses_the_clusters_redis(redis_url, tmp_path):
     cluster = {"MBCORE_ENGINE": "celery", "MBCORE_REDIS_URL": redis_url}
     replica_a, replica_b = (store_for_engine(tmp_path / f"{n}.sqlite3", cluster) for n in "ab")

@@ -219,3 +219,14 @@ def test_the_notes_window_follows_the_presenters_step(tmp_path, monkeypatch):
     notes.run()
     assert notes.header[0].value == walk.steps[3].title
     assert not notes.button, "the notes window drives nothing"
+    # a presenter served by another replica, showing an upload: only the room store
+    # links the two windows, and the walkthrough travels as its text
+    from mbcore.classroom import SqliteRoomStore
+    from mbcore.walkthroughs.writer import dumps
+    theirs = load(find("seed_001"))
+    SqliteRoomStore(tmp_path / "rooms.sqlite3").set_position("elsewhere", "uploaded", 2,
+                                                             dumps(theirs.raw))
+    notes.query_params.update(name="uploaded", follow="elsewhere")
+    notes.run()
+    assert not notes.exception
+    assert notes.header[0].value == theirs.steps[1].title

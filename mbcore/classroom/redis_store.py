@@ -6,6 +6,8 @@ room (token digest, walkthrough, step, question and task as JSON, revealed,
 expires), and a hash per question ``CODE:answers:QUESTION`` and per task
 ``CODE:results:TASK`` of nickname -> JSON. Every key of a room expires with
 the room, so Redis forgets rooms by itself; `close` deletes them at once.
+A presenter window's position is a JSON string under ``mbcore:presenter:id:ID``
+and ``mbcore:presenter:walk:NAME``, expiring by itself too.
 Only JSON is read back, never pickles.
 """
 from __future__ import annotations
@@ -18,11 +20,13 @@ import time
 
 import redis
 
-from mbcore.classroom.store import (CODE_ALPHABET, CODE_LENGTH, ROOM_HOURS, NotPresenter, Room,
-                                    RoomError, RoomStore, SqliteRoomStore, _digest, check_answer, check_nickname,
-                                    check_result, normalise_code)
+from mbcore.classroom.store import (CODE_ALPHABET, CODE_LENGTH, FOLLOW_HOURS, ROOM_HOURS,
+                                    NotPresenter, Position, Room, RoomError, RoomStore,
+                                    SqliteRoomStore, _digest, check_answer, check_nickname,
+                                    check_result, normalise_code, position_keys)
 
 PREFIX = "mbcore:room:"
+POSITIONS = "mbcore:presenter:"
 
 
 class RedisRoomStore(RoomStore):
@@ -116,6 +120,27 @@ class RedisRoomStore(RoomStore):
     def results(self, code: str, task_id: str) -> list[dict]:
         return [{"nickname": n, "settings": r["settings"], "value": r["value"]}
                 for n, r in self._records(code, "results", task_id)]
+
+    def set_position(self, presenter: str, walkthrough: str, step: int, source: str = "",
+                     hours: float = FOLLOW_HOURS) -> None:
+        keys = position_keys(presenter, walkthrough, step, source)
+        now = time.time()
+        record = json.dumps({"walkthrough": walkthrough, "step": int(step), "source": source,
+                             "at": now, "expires": now + hours * 3600})
+        pipe = self.r.pipeline()
+        for key in keys:
+            pipe.set(POSITIONS + key, record, ex=max(1, int(hours * 3600) + 1))
+        pipe.execute()
+
+    def position(self, presenter: str = "", walkthrough: str = "") -> Position | None:
+        found = self.r.get(POSITIONS + (f"id:{presenter}" if presenter else f"walk:{walkthrough}"))
+        if not found:
+            return None
+        record = json.loads(found)
+        if record["expires"] < time.time():
+            return None
+        return Position(record["walkthrough"], int(record["step"]), record["source"],
+                        float(record["at"]))
 
 
 def reachable_store(url: str) -> RedisRoomStore | None:

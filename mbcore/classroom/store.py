@@ -1,4 +1,5 @@
-"""Where a class room lives: its code, presenter token, current question, answers.
+"""Where a class room lives: its code, presenter token, current question, answers;
+and where each presenter window is, for the notes window that follows it.
 
 `RoomStore` is the whole interface the pages use, kept small so that a second
 implementation (Redis, for several app replicas) needs only these methods.
@@ -7,6 +8,10 @@ data/rooms.sqlite3), so rooms survive a server restart. Each call opens its own
 short connection and transaction; WAL lets students answer while the projector
 reads, and a UNIQUE (room, question, nickname) row means a student who answers
 twice changes their answer instead of counting twice.
+
+A presenter window's position (walkthrough and step) is kept under its
+presenter id and under the walkthrough's name, so a notes window served by any
+replica follows it; an uploaded walkthrough travels as its TOML text.
 
 No student data is kept beyond the nickname they choose; rooms expire.
 """
@@ -30,6 +35,8 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 4
 ROOM_HOURS = 4.0
 NICKNAME_MAX = 24
+FOLLOW_HOURS = 12.0           # a presenter window silent this long is forgotten
+SOURCE_MAX = 256 * 1024       # an uploaded walkthrough's TOML text, in characters
 DB_ENV = "MBCORE_ROOMS_DB"
 DEFAULT_DB = Path(__file__).resolve().parents[2] / "data" / "rooms.sqlite3"
 
@@ -52,6 +59,16 @@ class Room:
     expires: float             # epoch seconds
     explore: dict | None = None    # the step's own-variant task (id, lesson, settings, fields,
                                    # measured) or None
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a presenter window is: a walkthrough (its TOML text too when it was
+    uploaded, "" for a shipped one), its step, and when that was recorded."""
+    walkthrough: str
+    step: int
+    source: str = ""
+    at: float = 0.0
 
 
 def normalise_code(text: str) -> str:
@@ -102,6 +119,17 @@ class RoomStore(abc.ABC):
     @abc.abstractmethod
     def results(self, code: str, task_id: str) -> list[dict]:
         """Every submitted variant: {nickname, settings, value}."""
+
+    @abc.abstractmethod
+    def set_position(self, presenter: str, walkthrough: str, step: int, source: str = "",
+                     hours: float = FOLLOW_HOURS) -> None:
+        """A presenter window's step, kept under its presenter id and under the
+        walkthrough's name for `hours` (its notes window may be served elsewhere)."""
+
+    @abc.abstractmethod
+    def position(self, presenter: str = "", walkthrough: str = "") -> Position | None:
+        """Where that presenter window is (by id), or else the latest presenter of
+        that walkthrough (by name); None when unknown or forgotten."""
 
     def check_presenter(self, code: str, token: str) -> None:
         """Raise NotPresenter unless `token` is the room's (a presenter link reopened).
@@ -163,6 +191,16 @@ def check_result(room: Room, task_id: str, value) -> float:
     return value
 
 
+def position_keys(presenter: str, walkthrough: str, step: int, source: str) -> list[str]:
+    """The keys a presenter's position is kept under, after checking what it says."""
+    if not presenter or not walkthrough or int(step) < 1:
+        raise RoomError("a position needs a presenter id, a walkthrough and a step from 1")
+    if len(source) > SOURCE_MAX:
+        raise RoomError(f"this walkthrough is too long for the notes window to follow "
+                        f"({len(source):,} characters; at most {SOURCE_MAX:,})")
+    return [f"id:{presenter}", f"walk:{walkthrough}"]
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(str(token or "").encode()).hexdigest()
 
@@ -181,6 +219,9 @@ CREATE TABLE IF NOT EXISTS results (
     code TEXT NOT NULL REFERENCES rooms(code) ON DELETE CASCADE, task TEXT NOT NULL,
     nickname TEXT NOT NULL, settings TEXT NOT NULL, value REAL NOT NULL, at REAL NOT NULL,
     UNIQUE (code, task, nickname));
+CREATE TABLE IF NOT EXISTS positions (
+    key TEXT PRIMARY KEY, walkthrough TEXT NOT NULL, step INTEGER NOT NULL,
+    source TEXT NOT NULL, at REAL NOT NULL, expires REAL NOT NULL);
 """
 
 
@@ -200,11 +241,14 @@ class SqliteRoomStore(RoomStore):
         db.execute("PRAGMA foreign_keys=ON")
         return db
 
-    def _write(self, sql: str, params: tuple) -> int:
+    def _write(self, sql: str, params: tuple, *more: tuple[str, tuple]) -> int:
+        """Statements in one transaction; the rows the first one changed."""
         with closing(self._connect()) as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 changed = db.execute(sql, params).rowcount
+                for statement in more:
+                    db.execute(*statement)
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
@@ -301,6 +345,24 @@ class SqliteRoomStore(RoomStore):
             rows = db.execute("SELECT nickname, settings, value FROM results WHERE code = ? "
                               "AND task = ? ORDER BY at", (code, task_id)).fetchall()
         return [{"nickname": n, "settings": json.loads(s), "value": v} for n, s, v in rows]
+
+
+    def set_position(self, presenter: str, walkthrough: str, step: int, source: str = "",
+                     hours: float = FOLLOW_HOURS) -> None:
+        keys = position_keys(presenter, walkthrough, step, source)
+        now = time.time()
+        put = ("INSERT OR REPLACE INTO positions (key, walkthrough, step, source, at, expires) "
+               "VALUES (?, ?, ?, ?, ?, ?)")
+        self._write("DELETE FROM positions WHERE expires < ?", (now,),
+                    *[(put, (key, walkthrough, int(step), source, now, now + hours * 3600))
+                      for key in keys])
+
+    def position(self, presenter: str = "", walkthrough: str = "") -> Position | None:
+        key = f"id:{presenter}" if presenter else f"walk:{walkthrough}"
+        with closing(self._connect()) as db:
+            row = db.execute("SELECT walkthrough, step, source, at FROM positions WHERE key = ? "
+                             "AND expires >= ?", (key, time.time())).fetchone()
+        return Position(*row) if row else None
 
 
 def default_store() -> RoomStore:

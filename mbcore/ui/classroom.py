@@ -10,7 +10,6 @@ and out of the address bar, so the projector never shows it.
 from __future__ import annotations
 
 import io
-import json
 import os
 
 import segno
@@ -20,11 +19,12 @@ from mbcore.classroom import NotPresenter, RoomError, RoomStore, normalise_code,
 from mbcore.classroom.store import DB_ENV
 from mbcore.lessons import get_lesson
 from mbcore.settings import SettingsError, from_strings, spec_of
+from mbcore.ui import class_sketch
 from mbcore.ui.frame import chart
 from mbcore.ui.model import experiment
 from mbcore.ui.navigation import use_app_navigation
 from mbcore.ui.training import train_panel
-from mbcore.views.class_answers import answers_figure, results_figure, sketch_figure
+from mbcore.views.class_answers import answers_figure, results_figure
 
 POLL_SECONDS = 2.0
 ROOM_KEY = "_mb_room"             # (code, presenter token) of the lecturer's room
@@ -281,18 +281,11 @@ def _class_answers(code: str, question: dict) -> None:
 
 
 def _sketch(code: str, nickname: str, question: dict, mine: str | None) -> None:
-    """A sketch of the expected curve: one slider per point, the curve drawn as it
-    moves (a phone has no room for more), and Send."""
+    """A sketch of the expected curve: drawn on a small canvas or set with sliders
+    (ui/class_sketch), then Send."""
     qid = question["id"]
-    low, high = question["range"]
-    drawn = json.loads(mine) if mine else [(low + high) / 2] * len(question["at"])
-    points = [st.slider(f"at {100 * at:.0f} % of the training", float(low), float(high),
-                        float(value), key=f"_mb_sk_{qid}_{i}")
-              for i, (at, value) in enumerate(zip(question["at"], drawn))]
-    chart(sketch_figure(question, points), key=f"_mb_sketch_{qid}")
-    if st.button("Send my sketch" if mine is None else "Change my sketch", type="primary",
-                 key=f"_mb_send_sketch_{qid}"):
-        mine = _send(code, qid, nickname, points) or mine
+    mine = class_sketch.sketch_input(question, mine,
+                                     lambda points: _send(code, qid, nickname, points))
     if mine is not None:
         st.success("Your sketch is in: look at the projector.")
     if store().room(code).revealed:

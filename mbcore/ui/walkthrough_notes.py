@@ -3,26 +3,28 @@ Next, and the notes window (/walkthrough?name=seed_002&view=notes) that follows
 the step the presenter's window shows.
 
 Where the presenter is, is shared state: each presenter view records
-(walkthrough, step) in a small server-wide table under its own presenter id and
-under the walkthrough's name; a notes window follows the id in its URL
-(`follow=`), or else the latest presenter of that walkthrough. It runs in the
-same server as the presenter's window (one process: st.cache_resource), and it
-keeps the walkthrough itself, so an uploaded one has notes too.
+(walkthrough, step) in the room store (SQLite, or the cluster's Redis) under its
+own presenter id and under the walkthrough's name; a notes window follows the id
+in its URL (`follow=`), or else the latest presenter of that walkthrough. So the
+notes window may be served by another replica than the presenter's window. An
+uploaded walkthrough is recorded with its text, so it has notes too.
 """
 from __future__ import annotations
 
 import secrets
-import threading
 import time
-from dataclasses import dataclass
 
 import streamlit as st
 
-from mbcore.walkthroughs import Walkthrough
+from mbcore.classroom import RoomError
+from mbcore.ui import classroom
+from mbcore.walkthroughs import Walkthrough, WalkthroughError, find, load, parse, shipped
+from mbcore.walkthroughs.writer import dumps
 
 POLL_SECONDS = 1.0
-KEEP_SECONDS = 12 * 3600                   # a presenter silent this long is forgotten
+REFRESH_SECONDS = 3600                     # an unchanged step is recorded again this often
 PRESENTER_KEY = "_mb_walk_presenter"       # this session's presenter id
+RECORDED_KEY = "_mb_walk_recorded"         # what this session last recorded, and when
 
 # Arrow keys (and a clicker's Page Up / Page Down) press the page's own Previous
 # and Next buttons; typing in a field is left alone. The handler is replaced, not
@@ -50,45 +52,24 @@ def arrow_keys() -> None:
     st.html(ARROW_KEYS, unsafe_allow_javascript=True)
 
 
-@dataclass(frozen=True)
-class Position:
-    walk: Walkthrough
-    step: int
-    at: float
-
-
-class Positions:
-    """Presenter id (and walkthrough name) -> where that presenter is."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._by_key: dict[str, Position] = {}
-
-    def record(self, presenter: str, walk: Walkthrough, step: int) -> None:
-        where = Position(walk, step, time.time())
-        with self._lock:
-            for key in [k for k, p in self._by_key.items() if p.at < where.at - KEEP_SECONDS]:
-                del self._by_key[key]             # presenters long gone
-            self._by_key[f"id:{presenter}"] = where
-            self._by_key[f"walk:{walk.name}"] = where
-
-    def of(self, presenter: str = "", name: str = "") -> Position | None:
-        with self._lock:
-            return self._by_key.get(f"id:{presenter}") if presenter else \
-                self._by_key.get(f"walk:{name}")
-
-
-@st.cache_resource(show_spinner=False)
-def positions() -> Positions:
-    return Positions()
-
-
 def presenter_id() -> str:
     return st.session_state.setdefault(PRESENTER_KEY, secrets.token_urlsafe(6))
 
 
 def record(walk: Walkthrough, step: int) -> None:
-    positions().record(presenter_id(), walk, step)
+    """Keep this window's step in the room store, when it changed (or to keep it
+    from being forgotten); an uploaded walkthrough goes with its text."""
+    source = "" if walk.name in shipped() else dumps(walk.raw)
+    mark = (presenter_id(), walk.name, step, hash(source))
+    last = st.session_state.get(RECORDED_KEY)
+    if last and last[0] == mark and time.time() - last[1] < REFRESH_SECONDS:
+        return
+    try:
+        classroom.store().set_position(presenter_id(), walk.name, step, source)
+    except RoomError as err:
+        st.warning(f"The notes window cannot follow this walkthrough: {err}.")
+        return
+    st.session_state[RECORDED_KEY] = (mark, time.time())
 
 
 def notes_link(walk: Walkthrough) -> str:
@@ -103,13 +84,24 @@ def notes_page() -> None:
     st.fragment(run_every=POLL_SECONDS)(_follow)(follow, name)
 
 
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _walkthrough(name: str, source: str) -> Walkthrough:
+    """A shipped walkthrough by name, or an uploaded one from its text (read once)."""
+    return parse(source, name=name) if source else load(find(name))
+
+
 def _follow(follow: str, name: str) -> None:
-    where = positions().of(follow, name)
+    where = classroom.store().position(follow, name)
     if where is None:
         st.info("No presenter window shows this walkthrough yet. Open it "
                 f"(/walkthrough?name={name or 'seed_002'}) and this window follows its steps.")
         return
-    walk, number = where.walk, where.step
+    try:
+        walk = _walkthrough(where.walkthrough, where.source)
+    except WalkthroughError as err:
+        st.error(f"The presenter's walkthrough cannot be read here: {err}")
+        return
+    number = min(where.step, len(walk.steps))
     step = walk.steps[number - 1]
     st.caption(f"{walk.title}  ·  step {number} of {len(walk.steps)}  ·  notes")
     st.header(step.title)

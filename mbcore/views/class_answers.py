@@ -4,9 +4,11 @@ for a sketch, every student's curve faint under the measured one."""
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 import plotly.graph_objects as go
 
+from mbcore.classroom.drawing import Frame
 from mbcore.views.figures import COLORS, _layout
 
 
@@ -35,12 +37,40 @@ def answers_figure(question: dict, answers: list[str],
     return _layout(fig, title, question.get("unit", ""), "students")
 
 
-def sketch_figure(question: dict, points: list[float]) -> go.Figure:
-    """One student's sketch as they draw it (on a phone: small)."""
+def sketch_figure(question: dict, points: list[float], title: str = "Your sketch") -> go.Figure:
+    """One student's sketch as they draw it, or as it was sent (on a phone: small)."""
     fig = go.Figure(go.Scatter(x=[100 * a for a in question["at"]], y=points,
                                mode="lines+markers", line=dict(color=COLORS[0], width=3),
                                name="your sketch"))
-    return _sketch_axes(question, fig, "Your sketch", height=260)
+    return _sketch_axes(question, fig, title, height=260)
+
+
+def sketch_background(question: dict, frame: Frame = Frame()) -> str:
+    """The axes under the drawing canvas, as an SVG data URL: the plot area, a
+    dotted line at each point the sketch is read at (0 % … 100 % of the
+    training) and the range's ends and middle, so the student draws to scale."""
+    low, high = question["range"]
+    ink = 'fill="#555" font-family="sans-serif" font-size="10"'
+    parts = [f'<rect x="{frame.left}" y="{frame.top}" width="{frame.plot_width}" '
+             f'height="{frame.plot_height}" fill="#f7f8fc" stroke="#999"/>']
+    for share in question["at"]:
+        x = frame.x_of(share)
+        parts.append(f'<line x1="{x}" y1="{frame.top}" x2="{x}" y2="{frame.y_of(0)}" '
+                     'stroke="#ccc" stroke-dasharray="3 3"/>')
+        parts.append(f'<text x="{x}" y="{frame.height - 6}" text-anchor="middle" {ink}>'
+                     f'{100 * share:.0f}%</text>')
+    for fraction in (0.0, 0.5, 1.0):
+        y = frame.y_of(fraction)
+        parts.append(f'<line x1="{frame.left}" y1="{y}" x2="{frame.width - frame.right}" '
+                     f'y2="{y}" stroke="#ddd"/>')
+        parts.append(f'<text x="{frame.left - 4}" y="{y + 3}" text-anchor="end" {ink}>'
+                     f'{low + fraction * (high - low):.3g}</text>')
+    # twice the canvas's pixels, so a phone's dense screen shows it sharp
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{2 * frame.width}" '
+           f'height="{2 * frame.height}" viewBox="0 0 {frame.width} {frame.height}">'
+           '<rect width="100%" height="100%" fill="white"/>'
+           + "".join(parts) + "</svg>")
+    return "data:image/svg+xml;charset=utf-8," + quote(svg)
 
 
 def sketches_figure(question: dict, answers: list[str], measured: dict | None,

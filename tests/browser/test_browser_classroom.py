@@ -4,6 +4,8 @@ and the projector counts them and reveals the distribution; arrow keys step and 
 notes window follows; a room outlives a server restart."""
 import re
 
+import pytest
+
 from mbcore.walkthroughs import find, load
 
 from .stbrowser import (LAPTOP, PROJECTOR, SCREENSHOTS, SERVER_START_TIMEOUT, StPage, free_port,
@@ -99,19 +101,23 @@ def test_a_student_sketches_and_the_projector_shows_the_sketches(browser, server
         student = StPage(phone.new_page(), server).goto(f"join?room={code}")
         student.page.get_by_label("Your nickname").fill("ada")
         student.page.get_by_label("Your nickname").press("Enter")
-        sliders = student.page.get_by_role("slider")
-        sliders.first.wait_for()
-        assert sliders.count() == 6
-        for i, presses in enumerate((-5, -3, 1, 3, 4, 5)):      # a rising curve
-            sliders.nth(i).focus()
-            for _ in range(abs(presses) * 4):
-                sliders.nth(i).press("ArrowUp" if presses > 0 else "ArrowDown")
-            student.wait_idle()
+        answered = projector.page.locator('[data-testid="stMetric"]').filter(has_text="Answered")
+        answered.filter(has_text="0").wait_for()
+        canvas = student.page.locator(".st-key-_mb_canvas_step3 canvas").last
+        canvas.wait_for()
+        draw(student, canvas, [(0.0, 0.1), (0.4, 0.3)])            # stops too early
+        student.page.get_by_role("button", name="Send my sketch").click()
+        student.page.get_by_text("Not sent: the drawing covers").wait_for()
+        draw(student, canvas, [(0.0, 0.1), (0.2, 0.5), (0.5, 0.75), (1.0, 0.85)])
         student.page.get_by_role("button", name="Send my sketch").click()
         student.page.get_by_text("Your sketch is in").wait_for()
         student.assert_no_exception()
-        student.page.screenshot(path=str(SCREENSHOTS / "93_join_sketch-phone.png"), full_page=True)
-        answered = projector.page.locator('[data-testid="stMetric"]').filter(has_text="Answered")
+        sent = student.page.locator('[data-testid="stPlotlyChart"]').filter(
+            has_text="Your sketch as sent").locator(".js-plotly-plot")
+        assert sent.evaluate("plot => plot.data[0].y") == pytest.approx(
+            [0.1, 0.5, 0.667, 0.77, 0.81, 0.85], abs=0.03)         # read where it was drawn
+        student.page.set_viewport_size({**PHONE, "height": 1400})     # down to the sketch as sent
+        student.page.screenshot(path=str(SCREENSHOTS / "93_join_sketch-phone.png"))
         answered.filter(has_text="1").wait_for(timeout=30_000)
         projector.page.get_by_role("button", name="Train", exact=True).click()   # 10 epochs
         projector.page.locator('[data-testid="stMetric"]').filter(has_text="wall time") \
@@ -128,6 +134,24 @@ def test_a_student_sketches_and_the_projector_shows_the_sketches(browser, server
     finally:
         lecturer.close()
         phone.close()
+
+
+def draw(student: StPage, canvas, corners) -> None:
+    """A mouse stroke through (share of the training, value 0..1) corners of the
+    sketch's plot area (mbcore.classroom.drawing.Frame), in small steps as a hand moves."""
+    from mbcore.classroom.drawing import Frame
+    frame, box = Frame(), canvas.bounding_box()
+
+    def at(share, value):
+        return (box["x"] + frame.x_of(share) * box["width"] / frame.width,
+                box["y"] + frame.y_of(value) * box["height"] / frame.height)
+
+    student.page.mouse.move(*at(*corners[0]))
+    student.page.mouse.down()
+    for corner in corners[1:]:
+        student.page.mouse.move(*at(*corner), steps=8)
+    student.page.mouse.up()
+    student.wait_idle()
 
 
 def test_the_editor_refuses_a_malformed_upload_and_keeps_the_draft(browser, server):
