@@ -31,8 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from browser.stbrowser import (CHROMIUM, CHROMIUM_ARGS, LAPTOP, PROJECTOR, SCREENSHOTS,  # noqa: E402
-                               StPage, free_port, start_server, stop_server, wait_healthy)
+from browser.stbrowser import (CHROMIUM, CHROMIUM_ARGS, LAPTOP, PLOTS_JS, POINTS_JS,  # noqa: E402
+                               PROJECTOR, SCREENSHOTS, StPage, free_port, start_server, stop_server, wait_healthy)
 
 from mbcore.lessons import ALL_LESSONS  # noqa: E402
 
@@ -45,24 +45,21 @@ _seeds = itertools.count(random.randrange(10_000, 10**6))   # new ones every run
 COMPARE = {"merge_modes": "Shoot-out", "depth_residual": "Plain vs residual",
            "multimodal": "Ablation", "aux_output": "Compare auxiliary weights"}
 
-FIRST_POINTS_JS = """() => [...document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot')]
-  .some(gd => /^(<[^>]*>)*Loss\\b/.test(((gd.layout || {}).title || {}).text || "")
-              && (gd.data || []).some(tr => (tr.x || tr.y || []).length > 0))"""
+FIRST_POINTS_JS = "() => (" + POINTS_JS + ")() > 0"
 
 
 def _train_button(page):
     return page.get_by_role("button", name=re.compile(r"Train$")).first
 
 
-# the loss chart and a fit (or metrics) chart are drawn (a chart being replaced
-# leaves an empty, zero-height copy for a moment)
-DRAWN_JS = """() => { const plots = [...document.querySelectorAll(
-    '[data-testid="stMain"] [data-testid="stPlotlyChart"]')];
+# the loss chart and a fit (or metrics) chart are drawn and not faded (a chart
+# being replaced leaves an empty, zero-height copy for a moment)
+DRAWN_JS = """() => { const plots = (""" + PLOTS_JS + """)();
   const opacity = el => { let o = 1; for (; el; el = el.parentElement)
                              o *= parseFloat(getComputedStyle(el).opacity); return o; };
-  const shown = plots.filter(p => p.getBoundingClientRect().height > 0);
-  return shown.length >= 2 && shown.every(p => p.querySelector('.main-svg')
-                                               && opacity(p) > 0.9); }"""
+  const shown = plots.filter(p => p.box.getBoundingClientRect().height > 0);
+  return shown.length >= 2 && shown.every(p => p.gd && p.gd.querySelector('.main-svg')
+                                               && opacity(p.box) > 0.9); }"""
 DIAGRAM_JS = """() => {
   const svg = document.querySelector('[data-testid="stGraphVizChart"] svg');
   if (!svg) return null;

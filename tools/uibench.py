@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from browser.stbrowser import (CHROMIUM, CHROMIUM_ARGS, LAPTOP, POINTS_JS,  # noqa: E402
+from browser.stbrowser import (CHROMIUM, CHROMIUM_ARGS, LAPTOP, PLOTS_JS, POINTS_JS, TITLE_JS,  # noqa: E402
                                StPage, free_port, stop_server, wait_healthy)
 
 from mbcore.lessons import ALL_LESSONS  # noqa: E402
@@ -51,9 +51,9 @@ MODEL_GROUP = "model"        # the slider moved for "param": the lesson's first 
 # redraw), so redraws that brought no point are counted too.
 SAMPLER_JS = """(every) => {
   const points = """ + POINTS_JS + """;
-  const loss = () => [...document.querySelectorAll(
-      '[data-testid="stMain"] [data-testid="stPlotlyChart"] .js-plotly-plot')]
-    .find(gd => /^(<[^>]*>)*Loss\\b/.test(((gd.layout || {}).title || {}).text || ""));
+  const title = """ + TITLE_JS + """;
+  const loss = () => (""" + PLOTS_JS + """)().map(p => p.gd)
+    .find(gd => gd && /^(<[^>]*>)*Loss\\b/.test(title(gd)));
   window.__mbSamples = [];
   let last = null;
   const t0 = performance.now();

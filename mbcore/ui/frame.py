@@ -20,6 +20,7 @@ from mbcore.ui.charts import new_page, placed
 from mbcore.views.figures import FONT
 from mbcore.ui.controls import settings_panel
 from mbcore.ui.links import presenting
+from mbcore.ui.live_plot import live_plotly_chart
 from mbcore.ui.model import (PRESENTER_DIAGRAM_BOX, experiment, experiment_or_error,
                              model_view)
 from mbcore.ui.navigation import use_app_navigation
@@ -84,6 +85,7 @@ def _presenter_frame(exp: Experiment | None, text: str, rankdir: str):
 # page has one: per script thread, like the chart scopes.
 _training_area: ContextVar = ContextVar("mbcore_training_area", default=None)
 _compact: ContextVar[bool] = ContextVar("mbcore_compact_charts", default=False)
+_live: ContextVar[list | None] = ContextVar("mbcore_live_charts", default=None)
 COMPACT_HEIGHT = 280     # px: Train row, a two-line progress, loss curve and fit in 800 px
 
 
@@ -134,13 +136,30 @@ def table(rows: list[dict], **kw) -> None:
     st.dataframe(rows, hide_index=True, width="stretch", **kw)
 
 
+@contextlib.contextmanager
+def live_charts():
+    """Charts drawn inside belong to a training that is still running: they are
+    updated in place (ui/live_plot), not mounted anew on every redraw. A chart
+    without a key is told apart by its place among them."""
+    token = _live.set([0])
+    try:
+        yield
+    finally:
+        _live.reset(token)
+
+
 def chart(fig, key: str | None = None) -> None:
     key, config = placed(fig, key)     # A/B key prefix, PNG file name, kept for downloads
     if _compact.get() and (fig.layout.height or 0) > COMPACT_HEIGHT:
         fig = compact(fig)
     if presenting():
         fig = for_projector(fig)
-    st.plotly_chart(fig, width="stretch", key=key, config=config)
+    live = _live.get()
+    if live is not None:
+        live[0] += 1
+        live_plotly_chart(fig, key or f"chart{live[0]}", config)
+    else:
+        st.plotly_chart(fig, width="stretch", key=key, config=config)
 
 
 def compact(fig, height: int = COMPACT_HEIGHT):

@@ -5,6 +5,8 @@ in the session; no Keras object ever lives in the server.
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
@@ -16,7 +18,7 @@ from mbcore.settings import Settings, SettingsError
 from mbcore.ui import ab_compare
 from mbcore.ui.charts import chart_scope, collect_from_here
 from mbcore.ui.downloads import downloads_panel
-from mbcore.ui.frame import chart, compact_charts, table, training_area
+from mbcore.ui.frame import chart, compact_charts, live_charts, table, training_area
 from mbcore.ui.links import lecturing
 from mbcore.ui.model import experiment
 from mbcore.views import figures
@@ -188,7 +190,7 @@ def _live_one(slot: str, was_running: bool, live, a=None, figures: list | None =
     _progress(watch)
     snapshot = watch.snapshot()
     with chart_scope(name=lesson_id, collect=figures if figures is not None else []), \
-            compact_charts():
+            compact_charts(), live_charts() if not watch.finished else nullcontext():
         _curves(slot, watch.history, a, empty=_no_curve(watch))
         if a is not None:
             ab_compare.numbers(a, snapshot)
@@ -304,9 +306,10 @@ def _live_many(slot: str, was_running: bool, metric: str, params: dict) -> None:
                      "params": params.get(key),
                      "training time (s)": round(w.run.train_seconds, 1) if w.run else None})
     kind = next(iter(watches.values())).exp.lesson.kind
-    chart(figures.curves(series, metric, y=metric,
-                         log_y=metric.endswith("loss") and kind == "regression"),
-          key=f"{slot}_overlay")
+    with live_charts() if any(not w.finished for w in watches.values()) else nullcontext():
+        chart(figures.curves(series, metric, y=metric,
+                             log_y=metric.endswith("loss") and kind == "regression"),
+              key=f"{slot}_overlay")
     table(rows)
 
 

@@ -273,23 +273,49 @@ class StPage:
         return self.page.evaluate(f"() => ({POINTS_JS})()")
 
 
-# Points on the training-loss chart (the Plotly chart titled "Loss ...", which
-# Streamlit wraps in <b>): its
-# longest line, one point per epoch. react-plotly keeps the figure on its div.
-# Other plots on a page (data, fits) are left out.
-POINTS_JS = """() => Math.max(0, ...[...document.querySelectorAll(
-    '[data-testid="stMain"] [data-testid="stPlotlyChart"] .js-plotly-plot')]
-  .filter(gd => /^(<[^>]*>)*Loss\\b/.test(((gd.layout || {}).title || {}).text || ""))
-  .flatMap(gd => (gd.data || []).map(tr => ((tr.x || tr.y || []).length || 0))))"""
+# The Plotly charts in the main area, as {box, gd}: Streamlit's own charts, and a
+# running training's charts, which live in a custom component's iframe (same
+# origin; mbcore/ui/live_plot.py) so that they are updated, not mounted anew.
+# `box` is what takes the room on the page, `gd` the Plotly div with the figure.
+PLOTS_JS = """() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  if (!main) return [];
+  const own = [...main.querySelectorAll('[data-testid="stPlotlyChart"]')]
+    .map(box => ({box, gd: box.querySelector('.js-plotly-plot')}));
+  const live = [...main.querySelectorAll('iframe')].map(box => {
+    let gd = null;
+    try { gd = box.contentDocument.querySelector('.js-plotly-plot'); } catch (e) {}
+    return {box, gd};
+  }).filter(p => p.gd);
+  return own.concat(live);
+}"""
+# A figure's title (Streamlit wraps it in <b>; the live chart does not).
+TITLE_JS = """(gd) => ((gd && gd.layout && gd.layout.title) || {}).text || ''"""
+# Points on the training-loss chart (titled "Loss ..."): its longest line, one
+# point per epoch. Other plots on a page (data, fits) are left out.
+POINTS_JS = """() => { const title = """ + TITLE_JS + """;
+  return Math.max(0, ...(""" + PLOTS_JS + """)().map(p => p.gd)
+    .filter(gd => gd && /^(<[^>]*>)*Loss\\b/.test(title(gd)))
+    .flatMap(gd => (gd.data || []).map(tr => ((tr.x || tr.y || []).length || 0)))); }"""
+# Every `every` ms: the loss chart's points, the progress line, and which element
+# holds the loss chart (a number given to it when first seen), so a test can tell
+# a chart updated in place from one mounted anew on each redraw.
 SAMPLER_JS = """(every) => {
   const points = """ + POINTS_JS + """;
+  const title = """ + TITLE_JS + """;
+  const lossBox = () => (""" + PLOTS_JS + """)()
+    .find(p => p.gd && /^(<[^>]*>)*Loss\\b/.test(title(p.gd)));
   window.__mbSamples = [];
+  window.__mbBoxes = window.__mbBoxes || 0;
   const t0 = performance.now();
   clearInterval(window.__mbTimer);
   window.__mbTimer = setInterval(() => {
     const bar = document.querySelector('[data-testid="stMain"] [data-testid="stProgress"]');
+    const loss = lossBox();
+    if (loss && !loss.box.__mbId) loss.box.__mbId = ++window.__mbBoxes;
     window.__mbSamples.push({t: Math.round(performance.now() - t0), points: points(),
-                             progress: bar ? bar.innerText.trim() : ""});
+                             progress: bar ? bar.innerText.trim() : "",
+                             chart: loss ? loss.box.__mbId : null});
   }, every);
 }"""
 

@@ -3,7 +3,7 @@ the live loss curve and the lesson's fit plot (no scrolling between them while
 the class watches the model learn). Screenshots in artifacts/screenshots."""
 import re
 
-from .stbrowser import LAPTOP, SCREENSHOTS, StPage
+from .stbrowser import LAPTOP, PLOTS_JS, SCREENSHOTS, TITLE_JS, StPage
 
 # Boxes of the Train button, the loss chart and the fit plots, in viewport pixels.
 BOXES_JS = """() => {
@@ -12,14 +12,13 @@ BOXES_JS = """() => {
   const main = document.querySelector('[data-testid="stMain"]');
   const train = [...main.querySelectorAll('button')].find(b => /Train$/.test(b.innerText.trim()));
   // charts on screen (a chart being replaced leaves an empty, zero-height copy)
-  const plots = [...main.querySelectorAll('[data-testid="stPlotlyChart"]')]
-    .filter(p => p.getBoundingClientRect().height > 0);
-  const title = el => { const gd = el.querySelector('.js-plotly-plot');
-                        return ((gd && gd.layout && gd.layout.title) || {}).text || ""; };
+  const plots = (""" + PLOTS_JS + """)()
+    .filter(p => p.box.getBoundingClientRect().height > 0);
+  const title = p => (""" + TITLE_JS + """)(p.gd);
   const header = document.querySelector('[data-testid="stHeader"]');
   return {train: train ? box(train) : null, top: header ? box(header).bottom : 0,
-          loss: plots.filter(p => /^(<[^>]*>)*Loss\\b/.test(title(p))).map(box),
-          fit: plots.filter(p => /validation points/.test(title(p))).map(box),
+          loss: plots.filter(p => /^(<[^>]*>)*Loss\\b/.test(title(p))).map(p => box(p.box)),
+          fit: plots.filter(p => /validation points/.test(title(p))).map(p => box(p.box)),
           height: window.innerHeight};
 }"""
 
@@ -43,9 +42,8 @@ def _check_lecture_screen(tab):
     train.click()
     # the curve and the fit are drawn once the first epochs have arrived
     page.wait_for_function(
-        """() => [...document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot')]
-             .some(gd => /validation points/.test(((gd.layout || {}).title || {}).text || ""))""",
-        timeout=120_000)
+        "() => (" + PLOTS_JS + ")().some(p => /validation points/.test((" + TITLE_JS
+        + ")(p.gd)))", timeout=120_000)
     page.wait_for_timeout(500)
     # the lecturer brings the Train row to the top of the screen: all of it is in view
     # (under Streamlit's header bar, which covers the top 60 px)

@@ -1,0 +1,69 @@
+"""A Plotly chart that a running training updates in place.
+
+`st.plotly_chart` gives a chart a new identity whenever its figure changes
+(Streamlit hashes the figure into the element id, key or not), so the browser
+mounts every redraw of a growing curve anew: the chart goes blank while Plotly
+draws it again, several times a second, and the room sees it flicker. This
+small custom component keeps one Plotly chart for as long as it stays at its
+key and hands each new figure to `Plotly.react`, which changes only what moved.
+
+Only live views use it (frame.live_charts); a finished training's charts are
+ordinary `st.plotly_chart`s again, with their toolbar and PNG export. The
+component's page (live_plot/index.html) loads the plotly.js that the installed
+Plotly package ships, so no file is fetched from elsewhere.
+"""
+from __future__ import annotations
+
+import atexit
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import plotly
+import plotly.io
+import streamlit.components.v1 as components
+
+_PAGE = Path(__file__).with_name("live_plot") / "index.html"
+# Streamlit's own chart look, so the chart does not change colour when the
+# training ends and the ordinary chart takes its place
+_COLORS = ["#0068c9", "#83c9ff", "#ff2b2b", "#ffabab", "#29b09d", "#7defa1",
+           "#ff8700", "#ffd16a", "#6d3fc0", "#d5dae5"]
+_FONT = '"Source Sans Pro", "Source Sans 3", sans-serif'
+
+
+def _served_folder() -> str:
+    """A folder of this server's own with the page and plotly.js side by side
+    (Streamlit serves a component's files from one folder; the copy goes when
+    the server does)."""
+    folder = Path(tempfile.mkdtemp(prefix="mbcore-live-plot-"))
+    atexit.register(shutil.rmtree, folder, True)
+    shutil.copyfile(_PAGE, folder / "index.html")
+    shutil.copyfile(Path(plotly.__file__).parent / "package_data" / "plotly.min.js",
+                    folder / "plotly.min.js")
+    return str(folder)
+
+
+_component = None
+
+
+def live_plotly_chart(fig, key: str | None, config: dict) -> None:
+    """Draw `fig` at `key`, updating the chart already there instead of replacing it."""
+    global _component
+    if _component is None:
+        _component = components.declare_component("live_plot", path=_served_folder())
+    shown = fig.to_dict()
+    layout = shown.setdefault("layout", {})
+    layout["template"] = _template()
+    layout.setdefault("colorway", _COLORS)
+    layout.setdefault("font", {}).setdefault("family", _FONT)
+    layout.setdefault("paper_bgcolor", "rgba(0,0,0,0)")
+    # no toolbar while the curve grows: zoom and PNG come with the finished chart
+    config = {**config, "displayModeBar": False}
+    _component(figure=plotly.io.to_json(shown, validate=False), config=json.dumps(config),
+               height=int(fig.layout.height or 450), key=f"live_plot:{key}", default=None)
+
+
+def _template() -> dict:
+    import plotly.io as pio
+    return pio.templates["plotly_white"].to_plotly_json()
