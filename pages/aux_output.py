@@ -2,7 +2,6 @@
 import streamlit as st
 
 from mbcore import ui
-from mbcore.lessons.aux_output import full_size_seconds
 from mbcore.views import tables
 
 TEXT = """
@@ -49,15 +48,6 @@ ui.api_change("one loss for two outputs", (
          "Give one loss per output (one loss string without weights still works). "
          "(`Embedding(input_length=...)` is deprecated: Keras 3 warns and ignores it; the "
          "input shape already says how long a headline is.)")
-with aside:
-    expected = full_size_seconds(settings)
-    if expected is not None:
-        st.info(f"Full size: expect about {expected:.0f} s of training on a quiet 2-core "
-                "server (several times that while others train). The **classroom size** "
-                "trains in seconds.")
-        st.button("Switch to classroom size", key="classroom_size", on_click=ui.apply_preset,
-                  args=(exp.lesson, "classroom size"), icon=":material/speed:")
-
 with st.expander("Example headlines (simulated) with their side features and label"):
     ui.table(tables.headline_examples(ui.dataset(settings), 8))
     info = ui.dataset(settings).info
