@@ -55,7 +55,8 @@ CASES = {
     "depth_residual": Case(
         quick={"epochs": 3, "blocks": 3},
         arch_change=("residual", False), charts_after_training=3,
-        learns=({"blocks": 4, "n_train": 300, "frequency": 2.0, "learning_rate": 0.01}, 4, 0.5),
+        learns=({"blocks": 4, "n_train": 300, "frequency": 2.0, "learning_rate": 0.01,
+                 "batch_size": 32}, 4, 0.5),
         browser_train={"Epochs": 60}),
     "mlp_shapes": Case(
         quick={"epochs": 2},

@@ -93,6 +93,29 @@ def test_presets_and_seed_reset():
     assert params_shown(at) == 23631
 
 
+@pytest.mark.parametrize("lesson_id", [lid for lid, lesson in LESSONS.items()
+                                       if lesson.full_size_seconds is not None])
+def test_full_size_says_its_time_before_train_and_switches_back(lesson_id):
+    """The tutorial's full size is one click away and says how long it trains; the
+    way back restores only the sizes (another change stays)."""
+    lesson = LESSONS[lesson_id]
+    at = open_page(lesson_id)
+    assert lesson.full_size_seconds(lesson.settings_cls()) is None
+    assert not any("expect about" in i.value for i in at.info)
+    at.button(key="preset_tutorial (full size)").click().run()
+    full = lesson.preset("tutorial (full size)")
+    expected = f"expect about {lesson.full_size_seconds(full):.0f} s"
+    assert any(expected in i.value for i in at.info), [i.value for i in at.info]
+    kept = next(s for s in specs(lesson.settings_cls) if s.type is int and s.name != "seed"
+                and s.name not in full.changed() and s.default < s.hi)
+    at.get_by_key(kept.name).set_value(kept.default + 1).run()
+    at.button(key="classroom_size").click().run()
+    assert not any("expect about" in i.value for i in at.info)
+    for name in full.changed():
+        assert at.get_by_key(name).value == getattr(lesson.settings_cls(), name), name
+    assert at.get_by_key(kept.name).value == kept.default + 1
+
+
 def test_merge_modes_lists_refused_modes_with_the_reason():
     at = open_page("merge_modes")
     at.get_by_key("right_units").set_value(16).run()

@@ -160,7 +160,8 @@ def test_given_the_same_batches_the_trainer_computes_what_keras_does(fused):
     # Keras's own train_on_batch fed the trainer's shuffles and batches; with
     # Keras's optimizer the numbers agree exactly, and the fused kernels
     # round differently only (Adam on a deep net then drifts, so 2 epochs)
-    settings = small("depth_residual", blocks=3, n_train=100, n_val=40)
+    settings = small("depth_residual", blocks=3, n_train=100, n_val=40, batch_size=32,
+                     learning_rate=0.001)     # several batches an epoch, the tutorial's step
     recipe, data = recipe_for(settings), make_data(settings)
     x, y = data.x_train["x_input"], data.y_train["y_output"]
     model = build_model(settings)

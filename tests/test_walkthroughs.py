@@ -31,9 +31,9 @@ def test_cli_accepts_every_shipped_walkthrough(name, capsys):
 
 
 def test_steps_carry_preset_and_overrides():
-    step = load(find("seed_002")).steps[3]
-    lesson = get_lesson("depth_residual")
-    assert step.settings == lesson.preset("tutorial: plain 12 layers").replace(epochs=60)
+    step = load(find("seed_002")).steps[0]
+    lesson = get_lesson("multi_io")
+    assert step.settings == lesson.preset("x to both branches").replace(epochs=100)
     duel = load(find("seed_002")).steps[6]
     assert [s.residual for s in duel.compare.values()] == [False, True]
 

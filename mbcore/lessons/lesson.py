@@ -11,6 +11,10 @@ from typing import Callable
 
 from mbcore.settings import SettingsError
 
+# The preset holding the source tutorial's own sizes, in a lesson whose defaults
+# are a smaller classroom size (see Lesson.full_size_seconds).
+FULL_SIZE = "tutorial (full size)"
+
 # What a lesson's page may ask the worker to measure (`Lesson.insights`).
 # Only what a page shows is measured: an eager gradient pass through
 # aux_output's LSTM took ~300 MB of a worker's peak memory for nothing.
@@ -50,12 +54,19 @@ class Lesson:
     # What the lesson's text says about outcomes, as claims.Claim records that
     # the `claims` command checks over seeds and the page shows with their status.
     claims: tuple = ()
+    # For a lesson whose defaults are a classroom size smaller than the source
+    # tutorial's (which then is the FULL_SIZE preset): settings -> the expected
+    # seconds of their training on a quiet 2-core machine, None at classroom
+    # sizes. The page shows it before Train, with a button back to classroom size.
+    full_size_seconds: Callable | None = None
 
     def __post_init__(self):
         unknown = set(self.insights) - set(INSIGHTS)
         if unknown:
             raise ValueError(f"{self.id}: unknown insights {sorted(unknown)}; "
                              f"use {', '.join(INSIGHTS)}")
+        if self.full_size_seconds is not None and FULL_SIZE not in self.presets:
+            raise ValueError(f"{self.id}: full_size_seconds needs a {FULL_SIZE!r} preset")
 
     def active_fields(self, values: dict) -> set:
         names = {f for f in self.settings_cls.__dataclass_fields__}

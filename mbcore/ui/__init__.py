@@ -6,12 +6,11 @@ TensorFlow in the server), and training only talks to jobs running in worker
 processes. These are the names the pages use.
 """
 from mbcore.ui.claims import claims_box
-from mbcore.ui.controls import apply_preset
 from mbcore.ui.frame import api_change, chart, dataset, lesson_page, table
 from mbcore.ui.lesson_plots import plots_of
 from mbcore.ui.results import class_plots
 from mbcore.ui.training import compare_panel, final_metrics, train_panel
 
-__all__ = ["api_change", "apply_preset", "chart", "claims_box", "class_plots", "compare_panel", "dataset",
+__all__ = ["api_change", "chart", "claims_box", "class_plots", "compare_panel", "dataset",
            "final_metrics", "lesson_page", "plots_of", "table",
            "train_panel"]

@@ -11,6 +11,7 @@ import math
 import streamlit as st
 
 from mbcore.lessons import Lesson
+from mbcore.lessons.lesson import FULL_SIZE
 from mbcore.settings import (DATA, MODEL, TRAINING, Settings, SettingsError, Spec, field_names,
                              spec_of, specs)
 from mbcore.ui.links import (HIDDEN_BOX, open_link, remember_link, share_box, show_warnings,
@@ -204,6 +205,9 @@ def _value(spec: Spec, raw):
     return spec.type(raw) if spec.type in (int, float) else raw
 
 
-def apply_preset(lesson: Lesson, name: str) -> None:
-    """Callback: set every widget to a named preset of the lesson."""
-    _apply(lesson.settings_cls, lesson.presets[name])
+def classroom_size(lesson: Lesson) -> None:
+    """Callback: from the tutorial's full size back to the classroom size. Only the
+    fields the full-size preset sets return to their defaults; the rest stay."""
+    defaults = lesson.settings_cls()
+    for name in lesson.presets[FULL_SIZE]:
+        st.session_state[name] = getattr(defaults, name)

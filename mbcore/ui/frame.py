@@ -18,7 +18,7 @@ from mbcore.lessons import Experiment, Lesson, get_lesson
 from mbcore.settings import Settings
 from mbcore.ui.charts import new_page, placed
 from mbcore.views.figures import FONT
-from mbcore.ui.controls import settings_panel
+from mbcore.ui.controls import classroom_size, settings_panel
 from mbcore.ui.links import presenting
 from mbcore.ui.live_plot import live_plotly_chart
 from mbcore.ui.model import (PRESENTER_DIAGRAM_BOX, experiment, experiment_or_error,
@@ -59,10 +59,25 @@ def lesson_page(lesson_id: str, text: str, rankdir: str = "TB") -> tuple[Experim
         st.stop()
     with right:
         model_view(exp, rankdir=rankdir)
+        full_size_note(exp)
         # The lesson's training goes directly under the diagram, so that the Train
         # row, the live curves and the fit share one screen whatever the text's length.
         _training_area.set(st.container())
     return exp, aside
+
+
+def full_size_note(exp: Experiment) -> None:
+    """At the source tutorial's full size (in a lesson that declares how long that
+    takes), the expected training time, said before Train, and the way back."""
+    expected = exp.lesson.full_size_seconds
+    seconds = expected(exp.settings) if expected is not None else None
+    if seconds is None:
+        return
+    st.info(f"Full size: expect about {seconds:.0f} s of training on a quiet 2-core "
+            "server (several times that while others train). The **classroom size** "
+            "trains in under 10 s.", icon=":material/timer:")
+    st.button("Switch to classroom size", key="classroom_size", on_click=classroom_size,
+              args=(exp.lesson,), icon=":material/speed:")
 
 
 def _presenter_frame(exp: Experiment | None, text: str, rankdir: str):
@@ -77,6 +92,8 @@ def _presenter_frame(exp: Experiment | None, text: str, rankdir: str):
     left, right = st.columns([2, 3], gap="medium")
     with left:
         model_view(exp, rankdir=rankdir, box=PRESENTER_DIAGRAM_BOX)
+    with right:
+        full_size_note(exp)
     _training_area.set(right.container())
     return exp, st.container()      # what a page adds to its text goes below
 

@@ -163,6 +163,7 @@ def _train_panel(exp: Experiment, live, title: str):
     ab_compare.pin_buttons(row, lesson_id, watch, running)
     if watch is None:
         st.caption(f"Press Train to train for {settings.epochs} epochs with these settings.")
+        _before_train(slot, exp.lesson.kind)
         return None
     _stale_note(watch.settings, settings)
     ab_compare.header(lesson_id, watch)
@@ -175,6 +176,14 @@ def _train_panel(exp: Experiment, live, title: str):
         downloads_panel(watch.run, figures, slot)
         collect_from_here(figures)       # the page's plots of this result, drawn after it
     return watch.run
+
+
+def _before_train(slot: str, kind: str) -> None:
+    """The empty loss chart, drawn before Train where the live one will be (same place,
+    same key): a fresh tab then loads Plotly's code with the page, not after Train,
+    and the first epoch updates this chart instead of building a new one."""
+    with chart_scope(name=slot.split("/")[0], collect=[]):
+        _curves(slot, {}, empty=figures.BEFORE_TRAIN, kind=kind)
 
 
 def _live_one(slot: str, was_running: bool, live, a=None, figures: list | None = None) -> None:
@@ -209,9 +218,11 @@ def _no_curve(watch) -> str:
     return f"No epoch finished: {why}."
 
 
-def _curves(slot: str, history: dict, a=None, empty: str = figures.WAITING) -> None:
-    """Loss (and, when classifying, metric) curves; run A's faded under them if pinned."""
-    regression = _watches()[slot].exp.lesson.kind == "regression"
+def _curves(slot: str, history: dict, a=None, empty: str = figures.WAITING,
+            kind: str | None = None) -> None:
+    """Loss (and, when classifying, metric) curves; run A's faded under them if pinned.
+    `kind` is the lesson's (read from the slot's training when not given)."""
+    regression = (kind or _watches()[slot].exp.lesson.kind) == "regression"
     series = loss_and_metric_series(history)
     pinned = loss_and_metric_series(a.history) if a is not None else None
     titles = ("Loss", "Metrics")      # the legend says which curve is which

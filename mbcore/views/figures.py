@@ -37,6 +37,7 @@ def _layout(fig: go.Figure, title: str, x: str = "", y: str = "", height: int = 
 
 
 WAITING = "waiting for the first epoch…"
+BEFORE_TRAIN = "Press Train: the curves are drawn here as it learns"
 PAIR_KEY = "solid: training<br>dashed: validation"   # a crowded legend's heading
 LEGEND_ROOM = 170     # px of a figure that are not its legend's entries (title, axis, key)
 
