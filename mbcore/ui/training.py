@@ -25,9 +25,10 @@ from mbcore.views.curves import SHOWN_VAL, changes, loss_and_metric_series, loss
 
 # The live view is driven by news, not by a clock: Streamlit asks for a fragment
 # run every POLL_SECONDS (requests coalesce while one runs), and each run waits
-# up to NEWS_SECONDS for a new epoch (the trainer reports ~4x/s), so a redraw
+# up to NEWS_SECONDS for a new epoch (the trainer reports ~5x/s), so a redraw
 # carries new points and follows a report within a poll. The wait lets go as
-# soon as the user asks for a page run (Stop, a slider), which queues behind it.
+# soon as the user asks for a run (a slider, or Stop, a button of the fragment),
+# which queues behind it.
 POLL_SECONDS = 0.1
 NEWS_SECONDS = 1.0
 STOP_SECONDS = 0.6      # Stop waits up to this long for the job's end, to show it at once
