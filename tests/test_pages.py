@@ -286,9 +286,9 @@ def test_a_changed_diagram_gets_all_new_ids_and_an_unchanged_one_keeps_its_own()
     assert params_shown(at) == expected_params("two_branches", left_units=48)
 
 
-def test_the_live_view_lets_go_for_a_click_or_a_page_run_but_not_for_its_own_clock(monkeypatch):
-    """A live view waiting for news ends its wait when Stop (a button in its own
-    fragment) or any control asks for a run; the fragment's timer does not count.
+def test_the_live_view_lets_go_for_a_page_run_but_not_for_its_own_clock(monkeypatch):
+    """A live view waiting for news ends its wait when a control or a button (Stop)
+    asks for a run of the page; the fragment's own timer does not count.
     This reads Streamlit's private request state: it fails if that changes."""
     from types import SimpleNamespace
 
@@ -309,11 +309,11 @@ def test_the_live_view_lets_go_for_a_click_or_a_page_run_but_not_for_its_own_clo
             pending.request_rerun(data)
         monkeypatch.setattr(training, "get_script_run_ctx",
                             lambda: SimpleNamespace(script_requests=pending))
-        return training._user_asked()
+        return training._page_run_asked()
 
     tick = RerunData(fragment_id="live", is_auto_rerun=True, widget_states=states(False))
-    stop = RerunData(fragment_id="live", widget_states=states(True))
+    stop = RerunData(widget_states=states(True))
     assert not asked()
     assert not asked(tick, tick)
-    assert asked(stop) and asked(stop, tick)          # a tick after the click keeps it
-    assert asked(RerunData(widget_states=states(False)))        # a slider: the whole page
+    assert asked(stop) and asked(tick, stop) and asked(stop, tick)   # a tick never hides it
+    assert asked(RerunData(widget_states=states(False)))        # a slider

@@ -27,11 +27,10 @@ from mbcore.views.curves import SHOWN_VAL, changes, loss_and_metric_series, loss
 # run every POLL_SECONDS (requests coalesce while one runs), and each run waits
 # up to NEWS_SECONDS for a new epoch (the trainer reports ~5x/s), so a redraw
 # carries new points and follows a report within a poll. The wait lets go as
-# soon as the user asks for a run (a slider, or Stop, a button of the fragment),
-# which queues behind it.
+# soon as the user asks for a page run (Stop, a slider), which queues behind it.
 POLL_SECONDS = 0.1
 NEWS_SECONDS = 1.0
-STOP_SECONDS = 0.6      # Stop waits up to this long for the job's end, to show it at once
+STOP_SECONDS = 0.6      # Stop waits this long for the job's end, to show it in the same run
 
 
 def _watches() -> dict:
@@ -52,9 +51,8 @@ def _stop(slot: str) -> None:
         watch.wait_for_end(STOP_SECONDS)
 
 
-def _user_asked() -> bool:
-    """Whether a click or a widget has asked for a run: of the whole page, or of a
-    fragment by a button in it (Stop), not by a fragment's own clock.
+def _page_run_asked() -> bool:
+    """Whether a click or a widget has asked for a run of the whole page.
 
     A fragment run is not interrupted by one (Streamlit has it wait for the
     next element), so a live view waiting for news checks this to let go at
@@ -62,19 +60,15 @@ def _user_asked() -> bool:
     wait simply runs its course."""
     requests = getattr(get_script_run_ctx(), "script_requests", None)
     data = getattr(requests, "_rerun_data", None)
-    if getattr(requests, "_state", None) != ScriptRequestType.RERUN or data is None:
-        return False
-    if not data.fragment_id_queue:
-        return True
-    states = getattr(data.widget_states, "widgets", ())
-    return any(w.WhichOneof("value") == "trigger_value" and w.trigger_value for w in states)
+    return (getattr(requests, "_state", None) == ScriptRequestType.RERUN
+            and data is not None and not data.fragment_id_queue)
 
 
 def _news(watch: Watch) -> Watch:
     """In the fragment's own runs, wait for news; in a page run, only read it."""
     ctx = get_script_run_ctx()
     if ctx is not None and ctx.fragment_ids_this_run:
-        return watch.wait_for_news(NEWS_SECONDS, interrupted=_user_asked)
+        return watch.wait_for_news(NEWS_SECONDS, interrupted=_page_run_asked)
     return watch.update()
 
 
@@ -159,16 +153,21 @@ def train_panel(exp: Experiment, live=None, title: str = "Training"):
 
 
 def _train_panel(exp: Experiment, live, title: str):
-    slot = f"{exp.id}/train"
+    settings, lesson_id = exp.settings, exp.id
+    slot = f"{lesson_id}/train"
     st.subheader(title)
+    running, row = _buttons(slot, "Train", exp)
     watch = _watches().get(slot)
-    running = watch is not None and not watch.update().finished
-    figures = None if running else []
-    st.fragment(run_every=POLL_SECONDS if running else None)(_panel)(
-        slot, exp, live, running, _shown(slot), figures)
-    watch = _watches().get(slot)
+    ab_compare.pin_buttons(row, lesson_id, watch, running)
     if watch is None:
+        st.caption(f"Press Train to train for {settings.epochs} epochs with these settings.")
         return None
+    _stale_note(watch.settings, settings)
+    ab_compare.header(lesson_id, watch)
+    a = ab_compare.pinned(lesson_id) if ab_compare.b_watch(lesson_id, watch) else None
+    figures = None if running else []
+    st.fragment(run_every=POLL_SECONDS if running else None)(_live_one)(
+        slot, running, live, a, figures)
     if watch.run is not None and watch.finished:
         figures = figures if figures is not None else []
         downloads_panel(watch.run, figures, slot)
@@ -176,47 +175,16 @@ def _train_panel(exp: Experiment, live, title: str):
     return watch.run
 
 
-def _shown(slot: str) -> tuple:
-    """What the rest of the page was drawn for: the slot's training and the pinned A."""
-    watch = _watches().get(slot)
-    a = ab_compare.pinned(slot.split("/")[0])
-    return (watch.watcher if watch else None, id(a) if a is not None else None)
-
-
-def _panel(slot: str, exp: Experiment, live, was_running: bool, shown: tuple,
-           figures: list | None) -> None:
-    """Fragment body: the Train/Stop row, progress and curves.
-
-    Why a fragment around the buttons too: Stop reruns only this, not the whole
-    page, so the end shows within a poll of the job's last event (a page run
-    took a second on a busy machine). Whatever the rest of the page draws from
-    (a new training, a pinned A, the end of the run) gets a page run."""
-    if _shown(slot) != shown:           # Train, Continue, Pin or Unpin was pressed
-        st.rerun()
-    lesson_id = exp.id
-    watch = _watches().get(slot)
-    if watch is not None and was_running:
-        _news(watch)
-    running, row = _buttons(slot, "Train", exp)
-    ab_compare.pin_buttons(row, lesson_id, watch, running)
-    if watch is None:
-        st.caption(f"Press Train to train for {exp.settings.epochs} epochs with these settings.")
-        return
-    _stale_note(watch.settings, exp.settings)
-    ab_compare.header(lesson_id, watch)
-    a = ab_compare.pinned(lesson_id) if ab_compare.b_watch(lesson_id, watch) else None
-    _live_one(slot, live, a, figures)
-    if was_running and watch.finished:
-        st.rerun()          # final metrics, downloads, Continue: the page's part of the end
-
-
-def _live_one(slot: str, live, a=None, figures: list | None = None) -> None:
-    """Progress and curves of the slot's training, as they stand.
+def _live_one(slot: str, was_running: bool, live, a=None, figures: list | None = None) -> None:
+    """Fragment body: poll the job, redraw progress and curves; rerun the page at the end.
 
     With a pinned run `a`, its curves are overlaid and both fits drawn. The charts
     of a finished run are collected in `figures`, for the Downloads box."""
     lesson_id = slot.split("/")[0]
     watch = _watches()[slot]
+    watch = _news(watch) if was_running else watch.update()
+    if was_running and watch.finished:
+        st.rerun()
     _progress(watch)
     snapshot = watch.snapshot()
     with chart_scope(name=lesson_id, collect=figures if figures is not None else []), \
