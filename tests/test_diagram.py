@@ -104,3 +104,17 @@ def test_inputs_on_top_outputs_at_the_bottom_and_text_legible_at_1920(lesson_id,
     scale = min(1.0, BOX_PX[0] / w_px, BOX_PX[1] / h_px)
     assert FONT_PT * 4 / 3 * scale >= 14, (drawn["size_in"], scale)
 
+
+
+def test_a_prefix_renames_every_node_and_frame_but_draws_the_same_diagram():
+    """The page gives a changed diagram new IDs (ui/model.py, redrawn_dot): the
+    browser then draws it at once instead of morphing each old shape into a new one."""
+    graph = graph_of("multi_io")
+    plain, prefixed = parse(to_dot(graph)), parse(to_dot(graph, id_prefix="d0f_"))
+    assert set(prefixed[0]) == {"d0f_" + n for n in plain[0]}
+    assert [prefixed[0]["d0f_" + n].get_label() for n in plain[0]] == \
+        [n.get_label() for n in plain[0].values()]
+    assert len(prefixed[1]) == len(plain[1])
+    (dot,) = pydot.graph_from_dot_data(to_dot(graph, id_prefix="d0f_"))
+    frames = [g.get_name().strip('"') for g in dot.get_subgraphs() if g.get_name()]
+    assert frames and all(f.startswith("cluster_d0f_") for f in frames)

@@ -1,6 +1,7 @@
 """Every lesson page, driven through Streamlit's AppTest: renders, seed defaults,
 architecture controls redraw the parameter count, bad input is an error message."""
 import json
+import re
 import time
 
 import pytest
@@ -282,7 +283,60 @@ def test_page_offers_the_exact_keras_script(lesson_id):
 def test_depth_residual_folds_its_blocks_and_a_toggle_draws_every_layer():
     at = open_page("depth_residual")
     (chart,) = at.get("graphviz_chart")
-    assert '"block2 … block20"' in chart.proto.spec and "block20_dense_1" not in chart.proto.spec
+    # node IDs carry a prefix that changes with the diagram (ui/model.py, redrawn_dot)
+    assert '_block2 … block20"' in chart.proto.spec and "block20_dense_1" not in chart.proto.spec
     at.toggle(key="depth_residual/every_layer").set_value(True).run()
     (chart,) = at.get("graphviz_chart")
-    assert "…" not in chart.proto.spec and '"block20_dense_1"' in chart.proto.spec
+    assert "…" not in chart.proto.spec and '_block20_dense_1"' in chart.proto.spec
+
+
+def diagram_ids(at: AppTest) -> set[str]:
+    (chart,) = at.get("graphviz_chart")
+    return set(re.findall(r'^\s*"([^"]+)" \[label=', chart.proto.spec, re.M))
+
+
+def test_a_changed_diagram_gets_all_new_ids_and_an_unchanged_one_keeps_its_own():
+    """Why: the browser's Graphviz view morphs every shape whose ID it drew before,
+    point by point (seconds on a busy machine before the new count showed)."""
+    at = open_page("two_branches")
+    first = diagram_ids(at)
+    assert len(first) >= 5
+    at.run()
+    assert diagram_ids(at) == first                  # nothing changed: nothing to redraw
+    set_controls(at, {"left_units": 48})
+    moved = diagram_ids(at)
+    assert len(moved) == len(first) and not moved & first
+    assert params_shown(at) == expected_params("two_branches", left_units=48)
+
+
+def test_the_live_view_lets_go_for_a_page_run_but_not_for_its_own_clock(monkeypatch):
+    """A live view waiting for news ends its wait when a control or a button (Stop)
+    asks for a run of the page; the fragment's own timer does not count.
+    This reads Streamlit's private request state: it fails if that changes."""
+    from types import SimpleNamespace
+
+    from streamlit.proto.WidgetStates_pb2 import WidgetStates
+    from streamlit.runtime.scriptrunner_utils.script_requests import RerunData, ScriptRequests
+
+    from mbcore.ui import training
+
+    def states(click: bool) -> WidgetStates:
+        out = WidgetStates()
+        widget = out.widgets.add()
+        widget.id, widget.trigger_value = "multi_io/train_stop", click
+        return out
+
+    def asked(*requests: RerunData) -> bool:
+        pending = ScriptRequests()
+        for data in requests:
+            pending.request_rerun(data)
+        monkeypatch.setattr(training, "get_script_run_ctx",
+                            lambda: SimpleNamespace(script_requests=pending))
+        return training._page_run_asked()
+
+    tick = RerunData(fragment_id="live", is_auto_rerun=True, widget_states=states(False))
+    stop = RerunData(widget_states=states(True))
+    assert not asked()
+    assert not asked(tick, tick)
+    assert asked(stop) and asked(tick, stop) and asked(stop, tick)   # a tick never hides it
+    assert asked(RerunData(widget_states=states(False)))        # a slider

@@ -70,11 +70,19 @@ def drawn_nodes(graph: Graph, expand: bool = False) -> list[str]:
     return [n.name for n in graph.nodes if n.name not in hidden] + [r.node_id for r in reps]
 
 
-def to_dot(graph: Graph, title: str = "", rankdir: str = "TB", expand: bool = False) -> str:
+def to_dot(graph: Graph, title: str = "", rankdir: str = "TB", expand: bool = False,
+           id_prefix: str = "") -> str:
+    """The diagram as DOT. `id_prefix` goes before every node and cluster ID (never
+    shown: labels carry the names), so that a page can make a changed diagram's
+    IDs all new (see ui/model.py, redrawn_dot)."""
     reps = folded(graph, expand)
     where = {name: r.node_id for r in reps for name in r.folded}   # layer -> folded node
     size = {r.kept: r.count for r in reps}
-    lines = [f"digraph {_q(title or 'model')} {{",
+
+    def ident(name: str) -> str:
+        return _q(id_prefix + name)
+
+    lines = [f"digraph {ident(title or 'model')} {{",
              f"  rankdir={rankdir}; nodesep=0.3; ranksep=0.16; newrank=true;",
              f'  node [fontname="Helvetica" fontsize={FONT_PT} margin="0.12,0.03"];',
              '  edge [arrowsize=0.8];']
@@ -82,28 +90,28 @@ def to_dot(graph: Graph, title: str = "", rankdir: str = "TB", expand: bool = Fa
     for node in graph.nodes:
         if node.name in where:
             continue
-        decl = f"  {_q(node.name)} [label={_q(_label(node))} {_STYLE[_kind(graph, node)]}];"
+        decl = f"  {ident(node.name)} [label={_q(_label(node))} {_STYLE[_kind(graph, node)]}];"
         if is_framed(graph, node):
             frames.setdefault(node.branch, []).append(decl)
         else:
             lines.append(decl)
-    lines += [f"  {_q(r.node_id)} [label={_q(_folded_label(r))} {_STYLE['folded']}];"
+    lines += [f"  {ident(r.node_id)} [label={_q(_folded_label(r))} {_STYLE['folded']}];"
               for r in reps]
     for i, (branch, decls) in enumerate(frames.items()):
         label = f"{branch} (1 of {size[branch]})" if branch in size else branch
-        lines += [f"  subgraph cluster_{i} {{",
+        lines += [f"  subgraph {_q(f'cluster_{id_prefix}{i}')} {{",
                   f'    label={_q(label)}; labeljust=l; style="rounded,dashed"; '
                   'color="#9aa5b1"; fontname="Helvetica"; fontsize=13;',
                   *("  " + d for d in decls), "  }"]
     for rank, names in (("source", graph.inputs), ("sink", graph.outputs)):
         if len(names) > 1:
-            lines.append(f"  {{ rank={rank}; {' '.join(_q(n) for n in names)} }}")
+            lines.append(f"  {{ rank={rank}; {' '.join(ident(n) for n in names)} }}")
     seen = set()
     for node in graph.nodes:
         for src in node.inputs:
             edge = (where.get(src, src), where.get(node.name, node.name))
             if edge[0] != edge[1] and edge not in seen:
                 seen.add(edge)
-                lines.append(f"  {_q(edge[0])} -> {_q(edge[1])};")
+                lines.append(f"  {ident(edge[0])} -> {ident(edge[1])};")
     lines.append("}")
     return "\n".join(lines)

@@ -27,9 +27,11 @@ from mbcore.training import ops as train_ops  # noqa: E402
 from mbcore.training.compiled import DIVERGED, OK, CompiledTraining  # noqa: E402
 
 MAX_CHUNK = 64          # most epochs per compiled call (size of the row buffer)
-REFRESH_SECONDS = 0.25  # aim: hand back progress about four times a second
+# aim: hand back progress five times a second, so that a page redrawing at four a
+# second (the target; a redraw may take two reports together) has news every time
+REFRESH_SECONDS = 0.2
 MIN_REPORTS = 10        # and at least this many reports per fit, so a short run is live
-PACE_SECONDS = 0.25     # a watched fit spaces its first MIN_REPORTS reports this far apart
+PACE_SECONDS = 0.2      # a watched fit spaces its first MIN_REPORTS reports this far apart
 
 def _field(data, name):
     return data[name] if isinstance(data, dict) else getattr(data, name)
@@ -224,7 +226,7 @@ class Trainer(CompiledTraining):
 
         `pace` (seconds): the first MIN_REPORTS reports that bring new epochs
         are at least this far apart. Why: ten epochs of a small net take a
-        tenth of a second, and a page that redraws four times a second would
+        tenth of a second, and a page that redraws a few times a second would
         show the finished curve only; paced, a watcher sees it grow, epoch by
         real epoch. The wait is outside the training loop (train_seconds
         leaves it out), and a stop request ends it at once.

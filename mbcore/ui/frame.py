@@ -17,7 +17,7 @@ from mbcore.engine.engine import shared_engine
 from mbcore.lessons import Experiment, Lesson, get_lesson
 from mbcore.settings import Settings
 from mbcore.ui.charts import new_page, placed
-from mbcore.views.figures import FONT
+from mbcore.views.figures import FONT, restyled
 from mbcore.ui.controls import classroom_size, settings_panel
 from mbcore.ui.links import presenting
 from mbcore.ui.live_plot import live_plotly_chart
@@ -181,28 +181,22 @@ def chart(fig, key: str | None = None) -> None:
 
 def compact(fig, height: int = COMPACT_HEIGHT):
     """A copy of a figure, lower (the live training view)."""
-    import plotly.graph_objects as go
-    # a copy from the figure's own (valid) dict, not validated again: go.Figure(fig)
-    # took ~40 ms a chart on a quiet machine, on every live redraw
-    small = go.Figure(fig.to_dict(), _validate=False)
     # two plots side by side in the model column are ~220 px wide at 1280: a
     # smaller title keeps "sin(2πx) on validation points" whole
-    small.update_layout(height=height, title_font_size=FONT, legend_font_size=FONT - 3)
-    return small
+    return restyled(fig, dict(height=height, title=dict(font=dict(size=FONT)),
+                              legend=dict(font=dict(size=FONT - 3))))
 
 
 def for_projector(fig, scale: float = 1.4):
     """A copy of a Plotly figure with taller plot and larger type, for the back row."""
-    import plotly.graph_objects as go
-    big = go.Figure(fig.to_dict(), _validate=False)     # as in compact()
-    layout = big.layout
-    big.update_layout(height=round((layout.height or 400) * scale),
-                      font_size=round((layout.font.size or 14) * scale))
+    layout = fig.layout
+    changes = dict(height=round((layout.height or 400) * scale),
+                   font=dict(size=round((layout.font.size or 14) * scale)))
     if layout.title.font.size:
-        big.update_layout(title_font_size=round(layout.title.font.size * scale))
+        changes["title"] = dict(font=dict(size=round(layout.title.font.size * scale)))
     if layout.legend.font.size:
-        big.update_layout(legend_font_size=round(layout.legend.font.size * scale))
-    return big
+        changes["legend"] = dict(font=dict(size=round(layout.legend.font.size * scale)))
+    return restyled(fig, changes)
 
 
 def dataset(settings: Settings):

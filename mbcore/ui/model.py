@@ -4,6 +4,8 @@ Everything here comes from the Graph, so the server never imports TensorFlow.
 """
 from __future__ import annotations
 
+import hashlib
+
 import streamlit as st
 
 from mbcore.lessons import Experiment
@@ -84,11 +86,27 @@ def diagram_panel(exp: Experiment, rankdir: str = "TB",
                                 "block and one node for the rest; this draws each layer.")
     if expand:      # a deep net scrolls inside a box instead of stretching the page
         st.container(height=EVERY_LAYER_BOX).graphviz_chart(
-            to_dot(graph, rankdir=rankdir, expand=True))
+            redrawn_dot(exp.settings, rankdir, expand=True))
         return
     css, width = box
     st.html(DIAGRAM_CSS % css)
-    st.container(key="mb_diagram").graphviz_chart(to_dot(graph, rankdir=rankdir), width=width)
+    st.container(key="mb_diagram").graphviz_chart(redrawn_dot(exp.settings, rankdir),
+                                                  width=width)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def redrawn_dot(settings: Settings, rankdir: str = "TB", expand: bool = False) -> str:
+    """The diagram's DOT for st.graphviz_chart, its IDs prefixed with a hash of it.
+
+    Why: the browser's Graphviz view (d3-graphviz) morphs every node and edge
+    whose ID it drew before into its new shape, sampling each path point by
+    point: 1.5-4 s for a small diagram on a busy 2-core machine, before the
+    page showed the new parameter count. With IDs new whenever the diagram
+    changes, it draws the new one at once; an unchanged diagram keeps its
+    IDs (and is not redrawn at all)."""
+    graph = experiment(settings).graph
+    tag = hashlib.sha1(to_dot(graph, rankdir=rankdir, expand=expand).encode()).hexdigest()[:8]
+    return to_dot(graph, rankdir=rankdir, expand=expand, id_prefix=f"d{tag}_")
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -27,7 +27,7 @@ from mbcore.views.curves import SHOWN_VAL, changes, loss_and_metric_series, loss
 
 # The live view is driven by news, not by a clock: Streamlit asks for a fragment
 # run every POLL_SECONDS (requests coalesce while one runs), and each run waits
-# up to NEWS_SECONDS for a new epoch (the trainer reports ~4x/s), so a redraw
+# up to NEWS_SECONDS for a new epoch (the trainer reports ~5x/s), so a redraw
 # carries new points and follows a report within a poll. The wait lets go as
 # soon as the user asks for a page run (Stop, a slider), which queues behind it.
 POLL_SECONDS = 0.1
@@ -179,10 +179,10 @@ def _train_panel(exp: Experiment, live, title: str):
 
 
 def _before_train(slot: str, kind: str) -> None:
-    """The empty loss chart, drawn before Train where the live one will be (same place,
-    same key): a fresh tab then loads Plotly's code with the page, not after Train,
-    and the first epoch updates this chart instead of building a new one."""
-    with chart_scope(name=slot.split("/")[0], collect=[]):
+    """The empty loss chart, drawn before Train where the live one will be, as a
+    live chart: a fresh tab then loads the live charts' Plotly code with the page,
+    not after Train."""
+    with chart_scope(name=slot.split("/")[0], collect=[]), live_charts():
         _curves(slot, {}, empty=figures.BEFORE_TRAIN, kind=kind)
 
 

@@ -28,12 +28,45 @@ def export_config(file_stem: str) -> dict:
 
 def _layout(fig: go.Figure, title: str, x: str = "", y: str = "", height: int = 360,
             **extra) -> go.Figure:
-    fig.update_layout(title=dict(text=title, font=dict(size=FONT + 3), y=0.98, yanchor="top"),
-                      height=height, font=dict(size=FONT), margin=dict(l=10, r=10, t=90, b=10),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0), **extra)
-    fig.update_xaxes(title_text=x)
-    fig.update_yaxes(title_text=y)
+    return set_layout(fig, _layout_dict(title, x, y, height, **extra))
+
+
+def _layout_dict(title: str, x: str = "", y: str = "", height: int = 360, **extra) -> dict:
+    """The layout every figure shares, as nested dicts (no 'title_text' shorthands)."""
+    return _merged(dict(title=dict(text=title, font=dict(size=FONT + 3), y=0.98, yanchor="top"),
+                        height=height, font=dict(size=FONT), margin=dict(l=10, r=10, t=90, b=10),
+                        legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0),
+                        xaxis=dict(title=dict(text=x)), yaxis=dict(title=dict(text=y))), extra)
+
+
+def set_layout(fig: go.Figure, changes: dict) -> go.Figure:
+    """fig.update_layout(changes) for nested dicts, five to ten times faster.
+
+    Why: Plotly's update_* calls resolve every key path one by one (~30 ms a
+    call on this machine, 80 ms for a curve chart), while a layout assigned
+    whole is validated in one pass. The live curves are rebuilt several times
+    a second, so this is most of a redraw's server time."""
+    fig.layout = _merged(fig.layout.to_plotly_json(), changes)
     return fig
+
+
+def restyled(fig: go.Figure, changes: dict) -> go.Figure:
+    """A copy of a figure with `changes` (nested dicts) laid over its layout; the
+    original stays as it was (it may be kept for a download). Not validated
+    again: it comes from a valid figure's own dict (go.Figure(fig) took ~40 ms)."""
+    spec = fig.to_dict()
+    spec["layout"] = _merged(spec.get("layout", {}), changes)
+    return go.Figure(spec, _validate=False)
+
+
+def _merged(base: dict, changes: dict) -> dict:
+    """A copy of `base` with `changes` laid over it, nested dicts merged key by key."""
+    out = dict(base)
+    for key, value in changes.items():
+        old = out.get(key)
+        out[key] = (_merged(old, value) if isinstance(old, dict) and isinstance(value, dict)
+                    else value)
+    return out
 
 
 WAITING = "waiting for the first epoch…"
@@ -49,23 +82,21 @@ def curves(series: dict[str, list], title: str, y: str = "loss", x: str = "epoch
     `series` maps a legend name to per-epoch values; a name starting with
     'val ' is drawn dashed in the colour of the name without the prefix.
     """
-    fig = go.Figure()
     crowded = len(series) > 2          # then one legend entry per pair, on the right
-    _add_curves(fig, series, _partners(series), crowded=crowded)
-    return _curves_layout(fig, series, title, x, y, log_y, height, crowded, empty)
+    traces = _curve_traces(series, _partners(series), crowded=crowded)
+    return _curves_figure(traces, series, title, x, y, log_y, height, crowded, empty)
 
 
 def overlay(a: dict[str, list], b: dict[str, list], title: str, y: str = "loss",
             log_y: bool = False, height: int = 400, empty: str = WAITING) -> go.Figure:
     """Pinned run A against run B on one chart: the same colour for the same curve,
     A thin and faded, B bold, so each pair reads as 'before' and 'after'."""
-    fig = go.Figure()
     both = {**{f"A {k}": v for k, v in a.items()}, **b}
     base = _partners({**a, **b})
     crowded = len(both) > 2
-    _add_curves(fig, a, base, label="A · ", width=2, opacity=0.45, crowded=crowded)
-    _add_curves(fig, b, base, label="B · ", crowded=crowded)
-    return _curves_layout(fig, both, title, "epoch", y, log_y, height, crowded, empty)
+    traces = (_curve_traces(a, base, label="A · ", width=2, opacity=0.45, crowded=crowded)
+              + _curve_traces(b, base, label="B · ", crowded=crowded))
+    return _curves_figure(traces, both, title, "epoch", y, log_y, height, crowded, empty)
 
 
 def _partners(series: dict) -> list[str]:
@@ -74,51 +105,53 @@ def _partners(series: dict) -> list[str]:
     return base + [shown_base(n) for n in series if shown_val(n) and shown_base(n) not in base]
 
 
-def _add_curves(fig: go.Figure, series: dict, base: list[str], label: str = "",
-                width: float = 3, opacity: float = 1.0, crowded: bool = False) -> None:
+def _curve_traces(series: dict, base: list[str], label: str = "", width: float = 3,
+                  opacity: float = 1.0, crowded: bool = False) -> list[dict]:
+    traces = []
     for name, values in series.items():
         val, partner = shown_val(name), shown_base(name)
-        fig.add_trace(go.Scatter(
-            x=list(range(1, len(values) + 1)), y=list(values),
+        traces.append(dict(
+            type="scatter", x=list(range(1, len(values) + 1)), y=list(values),
             name=label + (partner if crowded and not val else name), opacity=opacity,
             mode="lines" if len(values) > 1 else "markers",     # one epoch: a dot
             legendgroup=label + partner, showlegend=not (crowded and val),
             line=dict(color=COLORS[base.index(partner) % len(COLORS)], width=width,
                       dash="dash" if val else "solid")))
+    return traces
 
 
-def _curves_layout(fig: go.Figure, series: dict, title: str, x: str, y: str, log_y: bool,
+def _curves_figure(traces: list[dict], series: dict, title: str, x: str, y: str, log_y: bool,
                    height: int, crowded: bool, empty: str = WAITING) -> go.Figure:
-    fig = _layout(fig, title, x, y, height)
+    """The curves' figure, made in one go (the live view rebuilds it a few times a second)."""
+    layout = _layout_dict(title, x, y, height)
     if not any(len(v) for v in series.values()):    # before the first epoch, or none came
-        fig.add_annotation(text=empty, showarrow=False,
-                           xref="paper", yref="paper", x=0.5, y=0.5, font=dict(size=FONT + 2))
-        fig.update_xaxes(visible=False)
-        fig.update_yaxes(visible=False)
-        return fig
+        layout.update(annotations=[dict(text=empty, showarrow=False, xref="paper",
+                                        yref="paper", x=0.5, y=0.5, font=dict(size=FONT + 2))])
+        layout["xaxis"]["visible"] = layout["yaxis"]["visible"] = False
+        return go.Figure(data=traces, layout=layout)
     pairs = any(shown_val(n) for n in series)
     if crowded:
         # one entry per train/validation pair, beside the plot: above or below a
         # short live chart, rows of entries took half its height
         # (small type, and the figure tall enough that every entry shows: a
         # legend taller than the plot scrolls and hides its last entries)
-        entries = sum(1 for trace in fig.data if trace.showlegend is not False)
-        fig.update_layout(legend=dict(orientation="v", x=1.02, y=1, yanchor="top",
-                                      title_text=PAIR_KEY if pairs else None,
-                                      font_size=FONT - 3, tracegroupgap=0),
-                          margin=dict(t=50), height=max(height, LEGEND_ROOM + 22 * entries))
+        entries = sum(1 for trace in traces if trace["showlegend"])
+        layout.update(legend=dict(orientation="v", x=1.02, y=1, yanchor="top",
+                                  title=dict(text=PAIR_KEY if pairs else None),
+                                  font=dict(size=FONT - 3), tracegroupgap=0),
+                      height=max(height, LEGEND_ROOM + 22 * entries))
     else:
         # a pair or a single curve: the legend inside the plot, so it takes none of
         # the height, in the right-hand corner the curves end away from (a loss
         # ends low: top; an accuracy ends high: bottom)
         top = _ends_low(series)
-        fig.update_layout(legend=dict(orientation="v", x=1, xanchor="right", y=1 if top else 0,
-                                      yanchor="top" if top else "bottom",
-                                      bgcolor="rgba(255,255,255,0.75)", font_size=FONT - 2),
-                          margin=dict(t=50))
+        layout.update(legend=dict(orientation="v", x=1, xanchor="right", y=1 if top else 0,
+                                  yanchor="top" if top else "bottom",
+                                  bgcolor="rgba(255,255,255,0.75)", font=dict(size=FONT - 2)))
+    layout["margin"]["t"] = 50
     if log_y:
-        log_axis(fig, [v for vs in series.values() for v in vs])
-    return fig
+        layout["yaxis"].update(_log_axis_dict([v for vs in series.values() for v in vs]))
+    return go.Figure(data=traces, layout=layout)
 
 
 def _ends_low(series: dict[str, list]) -> bool:
@@ -135,10 +168,13 @@ def _ends_low(series: dict[str, list]) -> bool:
 
 def log_axis(fig: go.Figure, values) -> None:
     """A log y axis whose ticks (log_ticks) fit these values, labelled in full."""
+    set_layout(fig, {"yaxis": _log_axis_dict(values)})
+
+
+def _log_axis_dict(values) -> dict:
     values = [v for v in values if v and v > 0]
     ticks = log_ticks(min(values), max(values)) if values else []
-    fig.update_yaxes(type="log", tickmode="array", tickvals=ticks,
-                     ticktext=[f"{t:g}" for t in ticks])
+    return dict(type="log", tickmode="array", tickvals=ticks, ticktext=[f"{t:g}" for t in ticks])
 
 
 def log_ticks(lo: float, hi: float, most: int = 8) -> list[float]:
@@ -162,28 +198,27 @@ def log_ticks(lo: float, hi: float, most: int = 8) -> list[float]:
 
 def fit(x, exact, predicted: dict[str, np.ndarray], title: str, y: str = "y",
         points: tuple | None = None) -> go.Figure:
-    """The exact curve, one or more predictions on the same x, optional data points."""
-    fig = go.Figure()
-    if points is not None:
-        fig.add_trace(go.Scatter(x=points[0], y=points[1], mode="markers", name="data",
-                                 marker=dict(color="#bbbbbb", size=5)))
-    fig.add_trace(go.Scatter(x=x, y=exact, name="exact", mode="lines",
-                             line=dict(color="black", width=3)))
-    for i, (name, pred) in enumerate(predicted.items()):
-        fig.add_trace(go.Scatter(x=x, y=np.ravel(pred), name=name, mode="lines+markers",
-                                 marker=dict(size=5),
-                                 line=dict(color=COLORS[i % len(COLORS)], width=2)))
-    return _layout(fig, title, "x", y)
+    """The exact curve, one or more predictions on the same x, optional data points.
+    (Made in one go: the live view redraws it with every report.)"""
+    traces = [] if points is None else [
+        dict(type="scatter", x=points[0], y=points[1], mode="markers", name="data",
+             marker=dict(color="#bbbbbb", size=5))]
+    traces.append(dict(type="scatter", x=x, y=exact, name="exact", mode="lines",
+                       line=dict(color="black", width=3)))
+    traces += [dict(type="scatter", x=x, y=np.ravel(pred), name=name, mode="lines+markers",
+                    marker=dict(size=5), line=dict(color=COLORS[i % len(COLORS)], width=2))
+               for i, (name, pred) in enumerate(predicted.items())]
+    return go.Figure(data=traces, layout=_layout_dict(title, "x", y))
 
 
 def confusion(matrix: np.ndarray, title: str, labels=None) -> go.Figure:
     """Rows: true class, columns: predicted class, cells: counts."""
     labels = [str(v) for v in (labels if labels is not None else range(len(matrix)))]
-    fig = go.Figure(go.Heatmap(z=matrix, x=labels, y=labels, colorscale="Blues",
-                               text=matrix, texttemplate="%{text}", showscale=False))
-    fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(type="category")
-    return _layout(fig, title, "predicted class", "true class", height=420)
+    heat = dict(type="heatmap", z=matrix, x=labels, y=labels, colorscale="Blues",
+                text=matrix, texttemplate="%{text}", showscale=False)
+    return go.Figure(data=[heat], layout=_layout_dict(
+        title, "predicted class", "true class", height=420, xaxis=dict(type="category"),
+        yaxis=dict(autorange="reversed", type="category")))
 
 
 def heatmap(values: np.ndarray, title: str, x: str = "", y: str = "") -> go.Figure:
