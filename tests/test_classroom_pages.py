@@ -185,3 +185,27 @@ def test_the_presenter_link_reopens_the_room_and_a_wrong_key_does_not(db):
     run(guess)
     assert "does not open room" in guess.error[0].value
     assert "_mb_room" not in guess.session_state
+
+
+def test_a_room_store_that_stops_answering_is_said_and_the_room_kept(tmp_path, monkeypatch):
+    """Redis gone mid-lecture: projector and phones say so instead of a traceback, and the
+    lecturer keeps the room for when the store answers again."""
+    from mbcore.classroom.redis_store import RedisRoomStore
+    from mbcore.engine.services import NO_REDIS, redis_server, start_redis, stop
+    from mbcore.ui import classroom
+    if redis_server() is None:
+        pytest.skip(NO_REDIS)
+    proc, url = start_redis(tmp_path)
+    rooms = RedisRoomStore(url, timeout=1.0)
+    monkeypatch.setattr(classroom, "store", lambda: rooms)
+    try:
+        at = presenter_on_question()
+        code, _ = at.session_state["_mb_room"]
+        phone = student(code, "ann", rooms.room(code).question["options"][0])
+    finally:
+        stop(proc)
+    for page in (at, phone):
+        run(page)
+        assert any("does not answer" in w.value for w in page.warning), \
+            [w.value for w in page.warning]
+    assert at.session_state["_mb_room"][0] == code

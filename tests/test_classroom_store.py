@@ -11,6 +11,7 @@ import redis
 from mbcore.classroom import (NotPresenter, RoomError, RoomStore, SqliteRoomStore,
                               normalise_code, store_for_engine)
 from mbcore.classroom.redis_store import RedisRoomStore
+from mbcore.classroom.store import StoreUnavailable
 from mbcore.engine.services import NO_REDIS, free_port, redis_server, start_redis, stop
 
 QUESTION = {"id": "step5", "kind": "choice", "text": "Deeper better?",
@@ -199,3 +200,22 @@ def test_with_the_cluster_engine_every_replica_uses_the_clusters_redis(redis_url
     gone = {**cluster, "MBCORE_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
     for env in (gone, {}):            # Redis away, or one server: the SQLite file
         assert isinstance(store_for_engine(tmp_path / "c.sqlite3", env), SqliteRoomStore)
+
+
+def test_a_redis_gone_mid_lecture_is_a_room_error_with_a_reason(tmp_path):
+    """Pages catch RoomError: a Redis that stops answering must arrive as one (with a
+    reason a lecturer can act on), not as a redis exception and a traceback."""
+    if redis_server() is None:
+        pytest.skip(NO_REDIS)
+    proc, url = start_redis(tmp_path)
+    store = RedisRoomStore(url, timeout=1.0)
+    try:
+        code, token = store.open("seed_002")
+        store.set_step(code, token, 5, QUESTION)
+    finally:
+        stop(proc)
+    for call in (lambda: store.room(code), lambda: store.answer(code, "step5", "ann", "yes"),
+                 lambda: store.reveal(code, token), lambda: store.check_presenter(code, token),
+                 lambda: store.position(walkthrough="seed_002")):
+        with pytest.raises(StoreUnavailable, match="does not answer"):
+            call()

@@ -12,6 +12,7 @@ Only JSON is read back, never pickles.
 """
 from __future__ import annotations
 
+import functools
 import hmac
 import json
 import os
@@ -22,13 +23,35 @@ import redis
 
 from mbcore.classroom.store import (CODE_ALPHABET, CODE_LENGTH, FOLLOW_HOURS, ROOM_HOURS,
                                     NotPresenter, Position, Room, RoomError, RoomStore,
-                                    SqliteRoomStore, _digest, check_answer, check_nickname,
+                                    SqliteRoomStore, StoreUnavailable, _digest, check_answer, check_nickname,
                                     check_result, normalise_code, position_keys)
 
 PREFIX = "mbcore:room:"
 POSITIONS = "mbcore:presenter:"
 
 
+def _unavailable_as_room_error(cls):
+    """Every public method turns a Redis failure into StoreUnavailable, so a Redis that
+    goes away mid-lecture gives the pages a message to show, not a traceback."""
+    def translated(method):
+        @functools.wraps(method)
+        def call(self, *args, **kwargs):
+            try:
+                return method(self, *args, **kwargs)
+            except redis.RedisError as err:
+                raise StoreUnavailable(
+                    "the class room's store (Redis) does not answer just now; answers "
+                    f"already sent are kept there. Try again in a moment ({type(err).__name__})"
+                ) from err
+        return call
+
+    for name, member in list(vars(cls).items()):
+        if callable(member) and not name.startswith("_"):
+            setattr(cls, name, translated(member))
+    return cls
+
+
+@_unavailable_as_room_error
 class RedisRoomStore(RoomStore):
     def __init__(self, url: str, timeout: float = 5.0):
         self.r = redis.Redis.from_url(url, socket_timeout=timeout,

@@ -45,6 +45,13 @@ class RoomError(ValueError):
     """A room cannot be used (unknown, closed or expired code; bad nickname or answer)."""
 
 
+class StoreUnavailable(RoomError):
+    """The room store does not answer (Redis down, database locked or unwritable).
+
+    A RoomError, so every page that reports a bad code reports this too; what the
+    class sent before stays in the store for when it answers again."""
+
+
 class NotPresenter(PermissionError):
     """A presenter-only action without the room's presenter token."""
 

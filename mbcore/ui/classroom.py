@@ -9,6 +9,7 @@ and out of the address bar, so the projector never shows it.
 """
 from __future__ import annotations
 
+import functools
 import io
 import os
 
@@ -16,7 +17,7 @@ import segno
 import streamlit as st
 
 from mbcore.classroom import NotPresenter, RoomError, RoomStore, normalise_code, store_for_engine
-from mbcore.classroom.store import DB_ENV
+from mbcore.classroom.store import DB_ENV, StoreUnavailable
 from mbcore.lessons import get_lesson
 from mbcore.settings import SettingsError, from_strings, spec_of
 from mbcore.ui import class_sketch
@@ -39,6 +40,19 @@ def store() -> RoomStore:
     return _store(os.environ.get(DB_ENV, ""))
 
 
+def room_guarded(section):
+    """Run a section of the room's screen; if the store fails (a bad code, or Redis gone
+    mid-lecture) show why in its place and let the rest of the page carry on."""
+    @functools.wraps(section)
+    def run(*args, **kwargs):
+        try:
+            return section(*args, **kwargs)
+        except RoomError as err:
+            st.warning(f"Class room: {err}", icon=":material/cloud_off:")
+            return None
+    return run
+
+
 def join_url(code: str) -> str:
     base = (st.context.url or "").split("?")[0].rsplit("/", 1)[0]
     return f"{base}/join?room={code}"
@@ -51,6 +65,7 @@ def presenter_link(walkthrough: str, code: str, token: str) -> str:
     return f"{base}/walkthrough?name={walkthrough}&room={code}&key={token}"
 
 
+@room_guarded
 def take_presenter_link() -> None:
     """A presenter link in the URL: check its key against the room and keep it; the
     walkthrough goes on at the room's step unless the URL names one."""
@@ -69,12 +84,15 @@ def take_presenter_link() -> None:
         st.query_params["step"] = str(store().room(code).step)
 
 
+@room_guarded
 def presenter_room(walkthrough: str) -> tuple[str, str] | None:
     """Sidebar box: open a room, show its code, close it. Returns (code, token) or None."""
     mine = st.session_state.get(ROOM_KEY)
     if mine:
         try:
             store().room(mine[0])
+        except StoreUnavailable:
+            raise                   # keep the room: it is still there when the store answers
         except RoomError:
             st.session_state.pop(ROOM_KEY, None)
             mine = None
@@ -108,6 +126,7 @@ def room_banner(room: tuple[str, str]) -> None:
         st.markdown(f"### Join the class: room **{room[0]}**\n{url}")
 
 
+@room_guarded
 def follow_step(room: tuple[str, str], step: int, question: dict | None,
                 explore: dict | None = None) -> None:
     """Move the room to the presenter's step, so students see its question and task."""
@@ -131,6 +150,7 @@ def question_box(room: tuple[str, str] | None, question: dict,
         st.fragment(run_every=POLL_SECONDS)(_answers_live)(room, question, measured)
 
 
+@room_guarded
 def _answers_live(room, question: dict, measured: dict[str, float]) -> None:
     code, token = room
     try:
@@ -176,6 +196,7 @@ def results_box(room: tuple[str, str] | None, explore: dict) -> None:
         st.fragment(run_every=POLL_SECONDS)(_results_live)(room[0], explore)
 
 
+@room_guarded
 def _results_live(code: str, explore: dict) -> None:
     try:
         results = store().results(code, explore["id"])
@@ -197,6 +218,7 @@ def _reveal(code: str, token: str, revealed: bool) -> None:
 
 # -- the student's side ----------------------------------------------------------------
 
+@room_guarded
 def join_page() -> None:
     use_app_navigation()
     st.set_page_config(page_title="Join the class", page_icon="🔀", layout="centered")
@@ -210,6 +232,10 @@ def join_page() -> None:
         return
     try:
         store().room(code)
+    except StoreUnavailable as err:
+        st.warning(f"Class room: {err}", icon=":material/cloud_off:")
+        st.button("Try again", icon=":material/refresh:", key="_mb_join_retry")
+        return
     except RoomError as err:
         st.error(str(err))
         if st.button("Type another code", icon=":material/arrow_back:"):
@@ -227,6 +253,7 @@ def join_page() -> None:
         own_variant(code, nickname, task)
 
 
+@room_guarded
 def _student_question(code: str, nickname: str, task: dict | None) -> None:
     try:
         room = store().room(code)
@@ -280,6 +307,7 @@ def _class_answers(code: str, question: dict) -> None:
           key=f"_mb_student_answers_{question['id']}")
 
 
+@room_guarded
 def _sketch(code: str, nickname: str, question: dict, mine: str | None) -> None:
     """A sketch of the expected curve: drawn on a small canvas or set with sliders
     (ui/class_sketch), then Send."""
@@ -292,6 +320,7 @@ def _sketch(code: str, nickname: str, question: dict, mine: str | None) -> None:
         _class_answers(code, question)
 
 
+@room_guarded
 def own_variant(code: str, nickname: str, task: dict) -> None:
     """The step's network with the student's own values of the task's fields: train
     it (in the shared workers, like any page) and send the measured value."""

@@ -90,6 +90,7 @@ def _walkthrough(name: str, source: str) -> Walkthrough:
     return parse(source, name=name) if source else load(find(name))
 
 
+@classroom.room_guarded
 def _follow(follow: str, name: str) -> None:
     where = classroom.store().position(follow, name)
     if where is None:
