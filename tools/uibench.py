@@ -294,7 +294,8 @@ def bench_lesson(tab, browser, url: str, lesson_id: str, repeats: int) -> dict:
             "stops": f"{len(stops)}/{repeats}",
             "param": med([s["count"] for s in sliders if s["count"] is not None]),
             "diagram": med([s["diagram"] for s in sliders if s["diagram"] is not None]),
-            "slider": label, "finished": all(r["finished"] for r in runs)}
+            "slider": label, "finished": all(r["finished"] for r in runs),
+            "load": round(os.getloadavg()[0], 1)}      # the load drifts over a long run
 
 
 def main(argv=None) -> int:
@@ -327,7 +328,13 @@ def main(argv=None) -> int:
                 tab = StPage(page, url).goto("")
                 tab.preload_plotly()      # a tab that has drawn a chart before
                 for lesson_id in lessons:
-                    rows.append(bench_lesson(tab, browser, url, lesson_id, args.repeats))
+                    try:
+                        rows.append(bench_lesson(tab, browser, url, lesson_id, args.repeats))
+                    except Exception as err:      # one lesson's timeout must not lose the rest
+                        rows.append({"lesson": lesson_id,
+                                     "error": f"{type(err).__name__}: {str(err)[:200]}"})
+                        tab = StPage(browser.new_context(viewport=LAPTOP).new_page(), url).goto("")
+                        tab.preload_plotly()
                     print(" ".join(f"{k}={v}" for k, v in rows[-1].items()), file=sys.stderr,
                           flush=True)     # as it goes (a run over all lessons takes long)
                 browser.close()
@@ -338,11 +345,12 @@ def main(argv=None) -> int:
     if args.json:
         print(json.dumps(report, indent=2))
     else:
-        keys = list(rows[0])
+        keys = list(next((r for r in rows if "error" not in r), rows[0]))
         print(f"load {report['load']:.1f}, medians of {args.repeats}; seconds unless named")
         print(" | ".join(keys))
         for r in rows:
-            print(" | ".join(str(r[k]) for k in keys))
+            print(f"{r['lesson']} | {r['error']}" if "error" in r else
+                  " | ".join(str(r.get(k, "")) for k in keys))
     return 0
 
 
