@@ -67,3 +67,50 @@ def test_bad_input_is_one_line_and_exit_2(args, needle):
     assert code == 2
     assert needle in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_a_killed_tool_command_leaves_no_server_behind():
+    """`python -m mbcore uibench` runs tools/uibench.py, which starts the app and its
+    workers. Killing the command (even kill -9) must end all of them: an orphaned
+    server with training workers would go on taking the machine's cores."""
+    import os
+    import signal
+    import time
+
+    import psutil
+
+    cli = subprocess.Popen([sys.executable, "-m", "mbcore", "uibench", "--lessons",
+                            "two_branches", "--repeats", "1"], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, start_new_session=True)
+    def server(p: psutil.Process) -> bool:        # the app itself, not its watchdog
+        try:
+            return p.cmdline()[1:3] == ["-m", "streamlit"]
+        except psutil.Error:
+            return False
+
+    family: list[psutil.Process] = []
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and cli.poll() is None:
+            family = psutil.Process(cli.pid).children(recursive=True)
+            if any(server(p) for p in family):
+                break
+            time.sleep(0.5)
+        assert any(server(p) for p in family), "uibench did not start its server"
+        os.kill(cli.pid, signal.SIGKILL)
+        cli.wait()
+        gone, alive = psutil.wait_procs(family, timeout=30)
+        assert not alive, [p.pid for p in alive]
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+        for p in list(family):
+            try:
+                family += p.children(recursive=True)    # workers started since
+            except psutil.Error:
+                pass
+        for p in family:
+            try:
+                p.kill()
+            except psutil.Error:
+                pass

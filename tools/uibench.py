@@ -40,6 +40,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from browser.stbrowser import (CHROMIUM, CHROMIUM_ARGS, LAPTOP, PLOTS_JS, POINTS_JS, TITLE_JS,  # noqa: E402
                                StPage, free_port, stop_server, wait_healthy)
 
+from mbcore.engine.services import WATCHDOG  # noqa: E402
 from mbcore.lessons import ALL_LESSONS  # noqa: E402
 
 EPOCH_RE = re.compile(r"Epoch (\d+)/(\d+)")
@@ -100,7 +101,10 @@ def start_app(port: int, home: str, log):
     env["HOME"] = home
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
            "--server.address", "127.0.0.1"]
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    # under the watchdog that leads its process group: if uibench is killed (even
+    # by kill -9) the server and its training workers go with it
+    watched = [sys.executable, "-c", WATCHDOG, str(os.getpid()), *cmd]
+    return subprocess.Popen(watched, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
 
 

@@ -3,6 +3,8 @@ membench live in tools/ at the repository root (they may import Streamlit's
 test harness, which mbcore never does); these commands run them."""
 from __future__ import annotations
 
+import ctypes
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -12,11 +14,33 @@ from mbcore.cli.common import command
 TOOLS = Path(__file__).resolve().parents[2] / "tools"
 
 
+def _end_with_parent() -> None:
+    """In the tool's process before it starts (Linux): the kernel sends it SIGTERM
+    when this command ends, even by kill -9, so a killed `python -m mbcore uibench`
+    does not leave its tool (and the tool's server, which watches the tool) running."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)     # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass                      # not Linux: the tool ends when it is done
+
+
+def call_tool(script: str, argv: list[str]) -> int:
+    """Run tools/`script` with `argv`; a stop of this command (Ctrl+C, kill) stops it too."""
+    proc = subprocess.Popen([sys.executable, str(TOOLS / script), *argv],
+                            preexec_fn=_end_with_parent if sys.platform == "linux" else None)
+    try:
+        return proc.wait()
+    finally:
+        if proc.poll() is None:        # this command was interrupted: end the tool first
+            proc.terminate()
+            proc.wait()
+
+
 def run_tool(script: str, options: tuple, flags: tuple = ()):
     def run(args):
         argv = [f"--{o}={getattr(args, o)}" for o in options if getattr(args, o) is not None]
         argv += [f"--{f}" for f in (*flags, "json") if getattr(args, f)]
-        return subprocess.call([sys.executable, str(TOOLS / script), *argv])
+        return call_tool(script, argv)
     return run
 
 
@@ -53,8 +77,7 @@ command("membench", "server and worker memory over many trainings (tools/membenc
 
 def _uibench(args):
     argv = [f"--repeats={args.repeats}"] + ([f"--lessons={args.lessons}"] if args.lessons else [])
-    return subprocess.call([sys.executable, str(TOOLS / "uibench.py"), *argv,
-                            *(["--json"] if args.json else [])])
+    return call_tool("uibench.py", [*argv, *(["--json"] if args.json else [])])
 
 
 def _uibench_options(p):
@@ -71,7 +94,7 @@ def _screenshots(args):
     argv += [f"--out={args.out}"] if args.out else []
     argv += [f"--{flag.replace('_', '-')}" for flag in ("compare", "skip_training")
              if getattr(args, flag)]
-    return subprocess.call([sys.executable, str(TOOLS / "screenshots.py"), *argv])
+    return call_tool("screenshots.py", argv)
 
 
 def _screenshots_options(p):
