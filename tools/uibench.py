@@ -9,6 +9,8 @@ through each lesson's default training, and prints per lesson the medians over
   draw        opening the page through the sidebar until the script is idle (s)
   first       Train -> first point of the new run on the loss chart (s), in a tab
               that has drawn charts before; "first fresh": in a new tab
+  charts      Train -> every chart of the running training drawn (loss, metrics,
+              the lesson's fit plots) (s)
   upd/s       chart updates per second that added points, while it trained
   states      distinct partial curves shown (0 < points < final)
   empty       share of loss-chart redraws that added no point (lower is better)
@@ -63,8 +65,9 @@ SAMPLER_JS = """(every) => {
     const bar = document.querySelector('[data-testid="stMain"] [data-testid="stProgress"]');
     const gd = loss();
     const data = gd ? gd.data : null;
+    const drawn = (""" + PLOTS_JS + """)().filter(p => p.gd && (p.gd.data || []).length).length;
     window.__mbSamples.push({t: Math.round(performance.now() - t0), points: points(),
-                             progress: bar ? bar.innerText.trim() : "",
+                             progress: bar ? bar.innerText.trim() : "", drawn: drawn,
                              redrawn: data !== last && data !== null});
     last = data;
   }, every);
@@ -161,10 +164,15 @@ def one_training(tab, timeout: float = 300.0) -> dict:
             grew.append((s["t"], s["points"]))
         last = s["points"]
     redraws = sum(1 for s in run if s["redrawn"])
+    # every chart of the running training drawn (loss, metrics, the lesson's fits):
+    # the first sample, after the first point, that shows as many as the run ever did
+    live = [s for s in run if not FINISHED_RE.search(s["progress"])]
+    most = max((s["drawn"] for s in live), default=0)
+    all_drawn = next((s["t"] / 1000 for s in live if most and s["drawn"] == most), None)
     first = grew[0][0] / 1000 if grew else None
     partial = sorted({p for _, p in grew if p < final})
     span = (grew[-1][0] - grew[0][0]) / 1000 if len(grew) > 1 else 0.0
-    return {"first": first, "done": round(done, 2), "states": len(partial),
+    return {"first": first, "charts": all_drawn, "done": round(done, 2), "states": len(partial),
             "upd/s": round((len(grew) - 1) / span, 2) if span > 0 else 0.0,
             "empty": round(1 - len(grew) / redraws, 2) if redraws else None,
             "final": final, "finished": _finished(page)}
@@ -291,6 +299,7 @@ def bench_lesson(tab, browser, url: str, lesson_id: str, repeats: int) -> dict:
     return {"lesson": lesson_id, "draw": med(draws),
             "first": med([r["first"] for r in runs if r["first"] is not None]),
             "first fresh": med([f for f in fresh if f is not None]),
+            "charts": med([r["charts"] for r in runs if r["charts"] is not None]),
             "upd/s": med([r["upd/s"] for r in runs]), "states": med([r["states"] for r in runs]),
             "empty": med([r["empty"] for r in runs if r["empty"] is not None]),
             "done": med([r["done"] for r in runs]),
