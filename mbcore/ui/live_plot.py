@@ -18,6 +18,7 @@ import atexit
 import json
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 import plotly
@@ -45,13 +46,15 @@ def _served_folder() -> str:
 
 
 _component = None
+_declaring = threading.Lock()     # sessions drawing their first chart at once declare it once
 
 
 def live_plotly_chart(fig, key: str | None, config: dict) -> None:
     """Draw `fig` at `key`, updating the chart already there instead of replacing it."""
     global _component
-    if _component is None:
-        _component = components.declare_component("live_plot", path=_served_folder())
+    with _declaring:
+        if _component is None:
+            _component = components.declare_component("live_plot", path=_served_folder())
     shown = fig.to_dict()
     layout = shown.setdefault("layout", {})
     layout["template"] = _template()
