@@ -138,6 +138,33 @@ def test_queue_position_release_and_cancel_of_a_waiting_job(engine):
     assert all(engine.wait(job, timeout=60).status == Status.STOPPED for job in long)
 
 
+def test_a_waiting_page_is_woken_by_each_new_event_and_by_the_queue_moving(engine):
+    """The news board (engine/news.py): a page sleeping on a job wakes when the job
+    has an event it has not read, and a queued one also when another job ends."""
+    news = engine.news
+    busy = [engine.start(TrainJob(tiny(seed=40 + i), epochs=1000), watcher="w")
+            for i in range(engine.slots)]
+    job = busy[0]
+    seen = len(engine.events(job))
+    mark = news.mark(job)
+    for _ in range(3):         # each wake-up brings an event that was not there before
+        assert news.wait(job, mark, timeout=120), "no news of a running training"
+        mark = news.mark(job)
+        events = engine.events(job, since=seen, watcher="w")
+        assert events, "woken without a new event"
+        seen += len(events)
+    assert all(progressed(engine, j, watchers=("w",)) for j in busy)
+    waiting = engine.start(TrainJob(tiny(seed=49), epochs=2), watcher="w")
+    assert engine.status(waiting) == Status.QUEUED
+    queue_mark = news.mark(waiting)
+    assert not news.wait(waiting, queue_mark, timeout=0.3, queued=True)   # nothing moved
+    engine.cancel(job)
+    assert news.wait(waiting, queue_mark, timeout=60, queued=True), "the queue moved unseen"
+    for other in busy[1:]:
+        engine.cancel(other)
+    assert all(engine.wait(j, timeout=240) is not None for j in [*busy, waiting])
+
+
 # ------------------------------------------------------------ cluster only ---
 def test_two_replicas_asking_at_once_start_one_training(cluster):
     url, _ = cluster

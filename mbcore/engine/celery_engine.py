@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 import time
 import uuid
 from collections import OrderedDict
@@ -20,7 +21,8 @@ import redis
 from mbcore.engine.celery_app import CLASS_QUEUE, PRESENTER_QUEUE, app
 from mbcore.engine.protocol import FINISHED, Event, EventType, Result, Status, TrainJob
 from mbcore.engine.queueing import wait_result
-from mbcore.engine.redis_state import PREFIX, JobState, job_hash
+from mbcore.engine.news import NewsBoard
+from mbcore.engine.redis_state import NEWS, PREFIX, JobState, job_hash
 from mbcore.settings import to_strings
 
 
@@ -35,6 +37,12 @@ def _redis_away_is_lost(method):
             raise KeyError(f"the training cluster is unreachable ({type(err).__name__})") \
                 from None
     return call
+
+
+_listener_lock = threading.Lock()
+# A watcher's polls renew its mark in Redis at most this often (a job is
+# abandoned after abandon_after seconds, 20 by default, without one).
+SEEN_EVERY = 2.0
 
 
 class ClusterUnavailable(RuntimeError):
@@ -60,6 +68,44 @@ class CeleryEngine:
         app.conf.broker_url = url
         self._results: OrderedDict[str, Result] = OrderedDict()  # finished ones read lately
         self._keep = keep_results
+        self._news: NewsBoard | None = None
+        self._seen: dict[tuple[str, str], float] = {}   # (job, watcher) -> when Redis was told
+        self._seen_lock = threading.Lock()
+        self._closed = threading.Event()
+
+    @property
+    def news(self) -> NewsBoard:
+        """This replica's board of job news, fed by one listener thread (started
+        with the first page that waits)."""
+        if self._news is None:
+            with _listener_lock:
+                if self._news is None:
+                    board = NewsBoard()
+                    board.live = False
+                    threading.Thread(target=self._listen, args=(board,), daemon=True,
+                                     name="mbcore-news-listener").start()
+                    self._news = board
+        return self._news
+
+    def _listen(self, board: NewsBoard) -> None:
+        """Post what the workers publish (redis_state.NEWS) on the board, for as
+        long as the engine lives; while Redis is away the board is not live and
+        the pages poll, and the listener comes back with Redis."""
+        r = redis.Redis.from_url(self.url, socket_connect_timeout=5.0, health_check_interval=30)
+        while not self._closed.is_set():
+            try:
+                with r.pubsub(ignore_subscribe_messages=True) as sub:
+                    sub.subscribe(NEWS)
+                    board.live = True
+                    while not self._closed.is_set():
+                        msg = sub.get_message(timeout=1.0)
+                        if msg is not None:
+                            job_id, _, kind = msg["data"].decode().partition(" ")
+                            board.post(job_id, queue_moved=kind in ("started", "finished"))
+            except (redis.RedisError, OSError):
+                board.live = False
+                self._closed.wait(1.0)
+        r.close()
 
     # ---------------------------------------------------------- the contract ---
     def start(self, job: TrainJob, watcher: str | None = None, owner: str = "",
@@ -96,10 +142,21 @@ class CeleryEngine:
 
     @_redis_away_is_lost
     def events(self, job_id: str, since: int = 0, watcher: str | None = None) -> list[Event]:
-        self.state.status(job_id)            # KeyError if unknown; notices a lost worker
-        if watcher is not None:
+        found = self.state.poll(job_id, since)   # KeyError if unknown; notices a lost worker
+        if watcher is not None and self._tell_seen(job_id, watcher):
             self.state.seen(job_id, watcher)
-        return self.state.events(job_id, since)
+        return found
+
+    def _tell_seen(self, job_id: str, watcher: str) -> bool:
+        """Whether this poll should renew the watcher's mark in Redis."""
+        now = time.monotonic()
+        with self._seen_lock:
+            if now - self._seen.get((job_id, watcher), -SEEN_EVERY) < SEEN_EVERY:
+                return False
+            self._seen[(job_id, watcher)] = now
+            while len(self._seen) > 4096:
+                self._seen.pop(next(iter(self._seen)))
+            return True
 
     def release(self, job_id: str, watcher: str) -> bool:
         """This watcher is done; the job is cancelled when nobody else watches it."""
@@ -166,4 +223,5 @@ class CeleryEngine:
 
     def shutdown(self, timeout: float = 5.0) -> None:
         """The cluster's jobs outlive a replica; only the connections are closed."""
+        self._closed.set()
         self.state.r.close()

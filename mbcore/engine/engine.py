@@ -21,6 +21,7 @@ from typing import Protocol, runtime_checkable
 
 from mbcore.engine.celery_app import DEFAULT_REDIS_URL
 from mbcore.engine.celery_engine import CeleryEngine, ClusterUnavailable
+from mbcore.engine.news import NewsBoard
 from mbcore.engine.protocol import Event, Result, Status, TrainJob
 from mbcore.engine.runner import shared_runner
 
@@ -30,7 +31,10 @@ FALLBACKS = ("local", "none")
 
 @runtime_checkable
 class Engine(Protocol):
-    """Start a job and follow it by polling; identical jobs may share one training."""
+    """Start a job and follow it by polling; identical jobs may share one training.
+    `news` tells a waiting page when to poll again (news.NewsBoard)."""
+
+    news: NewsBoard
 
     def start(self, job: TrainJob, watcher: str | None = None, owner: str = "",
               share: bool = False) -> str: ...  # job.presenter: the lecturer's, served first

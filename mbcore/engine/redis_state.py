@@ -9,8 +9,10 @@ maps identical requests to one job, ``queued:QUEUE`` holds waiting jobs in
 arrival order and ``running`` counts running jobs per owner: a worker takes the
 first job of queueing.fair_order, not the oldest one (see celery_app.train).
 
-Every change of status is one Lua script, so that two replicas asking at once,
-or a cancel racing a worker's start, see one consistent story.
+Each new event is also published on the channel ``news`` (job id and event
+type), for the replicas' pages waiting on it. Every change of status is one
+Lua script, so that two replicas asking at once, or a cancel racing a worker's
+start, see one consistent story.
 """
 from __future__ import annotations
 
@@ -29,6 +31,8 @@ PREFIX = "mbcore:"
 # a running job whose worker has not said it is alive for this long is lost
 BEAT_SECONDS = int(os.environ.get("MBCORE_BEAT_SECONDS", 15))
 KEEP_SECONDS = 24 * 3600   # how long a finished job (and its result) is kept for sharing
+# a channel where every new event of a job is announced as "ID TYPE" (news.py)
+NEWS = f"{PREFIX}news"
 LOST = "the worker running this training was lost (it died or was killed); train again"
 
 _CREATE = """
@@ -72,6 +76,7 @@ if ARGV[3] ~= '' then redis.call('SET', KEYS[3], ARGV[3], 'EX', ARGV[4]) end
 redis.call('ZREM', KEYS[4], ARGV[6])
 redis.call('DEL', KEYS[5])
 for _, k in ipairs({KEYS[1], KEYS[2], KEYS[6]}) do redis.call('EXPIRE', k, ARGV[4]) end
+redis.call('PUBLISH', ARGV[7], ARGV[6] .. ' finished')
 return 1
 """
 
@@ -147,7 +152,7 @@ class JobState:
                   f"{PREFIX}queued:{queue}", self.k("beat", job_id), self.k("watch", job_id)],
             args=[str(event.status), event.to_json(),
                   result.to_bytes() if result is not None else b"", KEEP_SECONDS,
-                  _set(FINISHED), job_id]))
+                  _set(FINISHED), job_id, NEWS]))
 
     def info(self, job_id: str) -> dict:
         """The job's hash as text; KeyError for a job Redis does not know (any more)."""
@@ -165,10 +170,29 @@ class JobState:
         return status
 
     def push(self, job_id: str, event: Event) -> None:
-        self.r.rpush(self.k("events", job_id), event.to_json())
+        """Append an event, and tell the replicas' listeners (celery_engine) so."""
+        pipe = self.r.pipeline(transaction=False)
+        pipe.rpush(self.k("events", job_id), event.to_json())
+        pipe.publish(NEWS, f"{job_id} {event.type}")
+        pipe.execute()
 
     def events(self, job_id: str, since: int) -> list[Event]:
         return [Event.from_json(e) for e in self.r.lrange(self.k("events", job_id), since, -1)]
+
+    def poll(self, job_id: str, since: int) -> list[Event]:
+        """status() and events() in one round trip: a page's poll (KeyError for an
+        unknown job; a running job without a heartbeat is finished as lost)."""
+        pipe = self.r.pipeline(transaction=False)
+        pipe.hget(self.k("job", job_id), "status")
+        pipe.exists(self.k("beat", job_id))
+        pipe.lrange(self.k("events", job_id), since, -1)
+        status, beat, raw = pipe.execute()
+        if status is None:
+            raise KeyError(f"unknown job {job_id!r}")
+        if status.decode() == Status.RUNNING and not beat:
+            self.status(job_id)                   # finishes it as lost
+            return self.events(job_id, since)
+        return [Event.from_json(e) for e in raw]
 
     def beat(self, job_id: str) -> None:
         self.r.set(self.k("beat", job_id), "1", ex=BEAT_SECONDS)

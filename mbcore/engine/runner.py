@@ -27,6 +27,7 @@ from collections import OrderedDict, deque
 
 from mbcore.engine.protocol import (FINISHED, NOT_SHAREABLE, Event, EventType, Result, Status,
                                     TrainJob)
+from mbcore.engine.news import NewsBoard
 from mbcore.engine.queueing import Waiting, fair_order, wait_result
 from mbcore.engine.store import ResultStore
 from mbcore.engine.worker import Worker, WorkerMessage
@@ -80,6 +81,7 @@ class JobRunner:
         self._keep_bytes = int(keep_mb * 2**20)
         self._abandon_after = abandon_after
         self._by_key: dict = {}              # TrainJob.key() -> job id, for sharing
+        self.news = NewsBoard()              # where waiting pages sleep until a job's next event
         self._disk = ResultStore(cache_dir) if cache_dir else None
         self.stats = {"started": 0, "trainings_run": 0, "shared": 0, "from_disk": 0,
                       "abandoned": 0, "max_running": 0}
@@ -267,6 +269,7 @@ class JobRunner:
         job.result = result
         job.size = result.size if result is not None else 0
         job.events.append(event)
+        self.news.post(job.id, queue_moved=True)
         if not event.cached:
             self._store(job)
 
@@ -338,6 +341,7 @@ class JobRunner:
             self._prune()
         else:
             job.events.append(event)
+            self.news.post(job_id, queue_moved=event.type == EventType.STARTED)
 
     def _add_files(self, job: _Job, files: Result | None, why: str = ""):
         """The late .keras file (or why there is none) joins the job's Result."""

@@ -115,19 +115,34 @@ class Watch:
                     self.run = self._outcome(result)
         return self
 
-    def wait_for_news(self, timeout: float, step: float = 0.02,
-                      interrupted=lambda: False) -> "Watch":
-        """update(), waiting up to `timeout` seconds for a new epoch, a new status
-        or the end, so that a page redraws its curves when they have grown, not on
-        a timer; `interrupted()` true (the user asked for something) ends the wait."""
+    def wait_for_news(self, timeout: float, interrupted=lambda: False,
+                      earliest: float = 0.0, step: float = 0.1) -> "Watch":
+        """update(), waiting up to `timeout` seconds for a new epoch, a new status,
+        the end or (while queued) a move of the queue, so that a page redraws its
+        curves when they have grown, not on a timer; not before the monotonic time
+        `earliest` (a redraw budget) unless the job has ended. `interrupted()` true
+        (the user asked for something) ends the wait; it is asked every `step` s.
+
+        The wait sleeps on the engine's news board and reads the engine only when
+        the board says the job has news (or, while the board is not live, every
+        `step` seconds)."""
+        board = shared_engine().news
         end = time.monotonic() + timeout
         epoch, status = self.epoch, self.status
+        queued = status == Status.QUEUED
+        mark, moved = board.mark(self.id), False
+        self.update()
         while True:
-            self.update()
-            if (self.finished or self.epoch != epoch or self.status != status
-                    or time.monotonic() >= end or interrupted()):
+            now = time.monotonic()
+            news = self.epoch != epoch or self.status != status or moved
+            if self.finished or now >= end or interrupted() or (news and now >= earliest):
                 return self
-            time.sleep(step)
+            if board.wait(self.id, mark, min(step, end - now), queued=queued) \
+                    or not board.live:
+                fresh = board.mark(self.id)
+                moved = moved or (queued and fresh[1] != mark[1])
+                mark = fresh
+                self.update()
 
     def wait_for_end(self, timeout: float, step: float = 0.02) -> "Watch":
         """update() until the job has finished or `timeout` seconds have passed

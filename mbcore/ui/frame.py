@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 from contextvars import ContextVar
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from mbcore.engine import engine as engines
@@ -17,7 +18,7 @@ from mbcore.engine.engine import shared_engine
 from mbcore.lessons import Experiment, Lesson, get_lesson
 from mbcore.settings import Settings
 from mbcore.ui.charts import new_page, placed
-from mbcore.views.figures import FONT, restyled
+from mbcore.views.figures import FONT, merged
 from mbcore.ui.controls import classroom_size, settings_panel
 from mbcore.ui.links import presenting
 from mbcore.ui.live_plot import live_plotly_chart
@@ -167,36 +168,46 @@ def live_charts():
 
 def chart(fig, key: str | None = None) -> None:
     key, config = placed(fig, key)     # A/B key prefix, PNG file name, kept for downloads
-    if _compact.get() and (fig.layout.height or 0) > COMPACT_HEIGHT:
-        fig = compact(fig)
-    if presenting():
-        fig = for_projector(fig)
     live = _live.get()
+    lower = _compact.get() and (fig.layout.height or 0) > COMPACT_HEIGHT
+    if live is None and not lower and not presenting():
+        st.plotly_chart(fig, width="stretch", key=key, config=config)
+        return
+    # Restyled as the figure's dict (a live view does so several times a second;
+    # a Plotly figure built again from it took as long as the figure itself).
+    spec = fig.to_dict()
+    if lower:
+        spec["layout"] = compact_layout(spec.get("layout", {}))
+    if presenting():
+        spec["layout"] = projector_layout(spec.get("layout", {}))
     if live is not None:
         live[0] += 1
-        live_plotly_chart(fig, key or f"chart{live[0]}", config)
+        live_plotly_chart(spec, key or f"chart{live[0]}", config)
     else:
-        st.plotly_chart(fig, width="stretch", key=key, config=config)
+        st.plotly_chart(go.Figure(spec, _validate=False), width="stretch", key=key,
+                        config=config)
 
 
-def compact(fig, height: int = COMPACT_HEIGHT):
-    """A copy of a figure, lower (the live training view)."""
+def compact_layout(layout: dict, height: int = COMPACT_HEIGHT) -> dict:
+    """A copy of a figure's layout (a dict), lower (the live training view)."""
     # two plots side by side in the model column are ~220 px wide at 1280: a
     # smaller title keeps "sin(2πx) on validation points" whole
-    return restyled(fig, dict(height=height, title=dict(font=dict(size=FONT)),
-                              legend=dict(font=dict(size=FONT - 3))))
+    return merged(layout, dict(height=height, title=dict(font=dict(size=FONT)),
+                               legend=dict(font=dict(size=FONT - 3))))
 
 
-def for_projector(fig, scale: float = 1.4):
-    """A copy of a Plotly figure with taller plot and larger type, for the back row."""
-    layout = fig.layout
-    changes = dict(height=round((layout.height or 400) * scale),
-                   font=dict(size=round((layout.font.size or 14) * scale)))
-    if layout.title.font.size:
-        changes["title"] = dict(font=dict(size=round(layout.title.font.size * scale)))
-    if layout.legend.font.size:
-        changes["legend"] = dict(font=dict(size=round(layout.legend.font.size * scale)))
-    return restyled(fig, changes)
+def projector_layout(layout: dict, scale: float = 1.4) -> dict:
+    """A copy of a figure's layout (a dict) with a taller plot and larger type,
+    for the back row."""
+    title = layout.get("title", {}).get("font", {}).get("size")
+    legend = layout.get("legend", {}).get("font", {}).get("size")
+    changes = dict(height=round((layout.get("height") or 400) * scale),
+                   font=dict(size=round((layout.get("font", {}).get("size") or 14) * scale)))
+    if title:
+        changes["title"] = dict(font=dict(size=round(title * scale)))
+    if legend:
+        changes["legend"] = dict(font=dict(size=round(legend * scale)))
+    return merged(layout, changes)
 
 
 def dataset(settings: Settings):

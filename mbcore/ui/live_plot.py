@@ -15,13 +15,16 @@ Plotly package ships, so no file is fetched from elsewhere.
 from __future__ import annotations
 
 import atexit
+import functools
 import json
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 import plotly
 import plotly.io
+import plotly.utils
 import streamlit.components.v1 as components
 
 _PAGE = Path(__file__).with_name("live_plot") / "index.html"
@@ -45,25 +48,31 @@ def _served_folder() -> str:
 
 
 _component = None
+_declaring = threading.Lock()     # sessions drawing their first chart at once declare it once
 
 
-def live_plotly_chart(fig, key: str | None, config: dict) -> None:
-    """Draw `fig` at `key`, updating the chart already there instead of replacing it."""
+def live_plotly_chart(spec: dict, key: str | None, config: dict) -> None:
+    """Draw the figure `spec` (a figure's dict, which this changes) at `key`,
+    updating the chart already there instead of replacing it."""
     global _component
-    if _component is None:
-        _component = components.declare_component("live_plot", path=_served_folder())
-    shown = fig.to_dict()
-    layout = shown.setdefault("layout", {})
-    layout["template"] = _template()
+    with _declaring:
+        if _component is None:
+            _component = components.declare_component("live_plot", path=_served_folder())
+    layout = spec.setdefault("layout", {})
+    layout.pop("template", None)            # Plotly's default one: the page sets its own
     layout.setdefault("colorway", _COLORS)
     layout.setdefault("font", {}).setdefault("family", _FONT)
     layout.setdefault("paper_bgcolor", "rgba(0,0,0,0)")
     # no toolbar while the curve grows: zoom and PNG come with the finished chart
     config = {**config, "displayModeBar": False}
-    _component(figure=plotly.io.to_json(shown, validate=False), config=json.dumps(config),
-               height=int(fig.layout.height or 450), key=f"live_plot:{key}", default=None)
+    # the template, the same for every chart, goes apart, as text serialised once
+    _component(figure=plotly.io.to_json(spec, validate=False), template=_template(),
+               config=json.dumps(config),
+               height=int(layout.get("height") or 450), key=f"live_plot:{key}", default=None)
 
 
-def _template() -> dict:
-    import plotly.io as pio
-    return pio.templates["plotly_white"].to_plotly_json()
+@functools.cache
+def _template() -> str:
+    """Streamlit's chart look (plotly_white), as JSON."""
+    return json.dumps(plotly.io.templates["plotly_white"].to_plotly_json(),
+                      cls=plotly.utils.PlotlyJSONEncoder)

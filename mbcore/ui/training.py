@@ -5,6 +5,7 @@ in the session; no Keras object ever lives in the server.
 """
 from __future__ import annotations
 
+import time
 from contextlib import nullcontext
 
 import streamlit as st
@@ -21,18 +22,24 @@ from mbcore.ui.downloads import downloads_panel
 from mbcore.ui.frame import chart, compact_charts, live_charts, table, training_area
 from mbcore.ui.links import lecturing
 from mbcore.ui.model import experiment
+from mbcore.ui.redraws import RedrawBudget, per_second_default
 from mbcore.views import figures
 from mbcore.views.curves import SHOWN_VAL, changes, loss_and_metric_series, loss_label, \
     shown_base, shown_val
 
 # The live view is driven by news, not by a clock: Streamlit asks for a fragment
-# run every POLL_SECONDS (requests coalesce while one runs), and each run waits
-# up to NEWS_SECONDS for a new epoch (the trainer reports ~5x/s), so a redraw
-# carries new points and follows a report within a poll. The wait lets go as
+# run every POLL_SECONDS (requests coalesce while one runs), and each run sleeps
+# until the job's next epoch (the trainer reports ~5x/s; engine/news.py wakes it),
+# at most NEWS_SECONDS (QUEUED_SECONDS while it waits for a worker: a queued view
+# also wakes when the queue moves), so a redraw carries new points and follows a
+# report at once. The server's redraw budget (ui/redraws.py) spaces the redraws
+# of a crowd of watching sessions; the lecturer's are exempt. The wait lets go as
 # soon as the user asks for a page run (Stop, a slider), which queues behind it.
 POLL_SECONDS = 0.1
 NEWS_SECONDS = 1.0
+QUEUED_SECONDS = 5.0
 STOP_SECONDS = 0.6      # Stop waits this long for the job's end, to show it in the same run
+REDRAWS = RedrawBudget(per_second_default())
 
 
 def _watches() -> dict:
@@ -66,12 +73,18 @@ def _page_run_asked() -> bool:
             and data is not None and not data.fragment_id_queue)
 
 
-def _news(watch: Watch) -> Watch:
-    """In the fragment's own runs, wait for news; in a page run, only read it."""
+def _news(watch: Watch, slot: str) -> Watch:
+    """In the fragment's own runs, wait for news (within the server's redraw
+    budget); in a page run, only read it."""
     ctx = get_script_run_ctx()
-    if ctx is not None and ctx.fragment_ids_this_run:
-        return watch.wait_for_news(NEWS_SECONDS, interrupted=_page_run_asked)
-    return watch.update()
+    if ctx is None or not ctx.fragment_ids_this_run:
+        return watch.update()
+    if watch.status == Status.QUEUED:
+        return watch.wait_for_news(QUEUED_SECONDS, interrupted=_page_run_asked)
+    earliest = REDRAWS.next_redraw(f"{ctx.session_id}/{slot}",
+                                   exempt=watch.presenter or lecturing())
+    return watch.wait_for_news(max(NEWS_SECONDS, earliest - time.monotonic()),
+                               interrupted=_page_run_asked, earliest=earliest)
 
 
 def _as_dict(entry) -> dict:
@@ -193,7 +206,7 @@ def _live_one(slot: str, was_running: bool, live, a=None, figures: list | None =
     of a finished run are collected in `figures`, for the Downloads box."""
     lesson_id = slot.split("/")[0]
     watch = _watches()[slot]
-    watch = _news(watch) if was_running else watch.update()
+    watch = _news(watch, slot) if was_running else watch.update()
     if was_running and watch.finished:
         st.rerun()
     _progress(watch)
@@ -295,7 +308,7 @@ def _live_many(slot: str, was_running: bool, metric: str, params: dict) -> None:
     watches = _as_dict(_watches()[slot])
     running = [w for w in watches.values() if not w.finished]
     if was_running and running:       # the one that runs now brings the news
-        _news(running[0])
+        _news(running[0], slot)
     watches = {k: w.update() for k, w in watches.items()}
     if was_running and all(w.finished for w in watches.values()):
         st.rerun()

@@ -33,7 +33,7 @@ def _layout(fig: go.Figure, title: str, x: str = "", y: str = "", height: int = 
 
 def _layout_dict(title: str, x: str = "", y: str = "", height: int = 360, **extra) -> dict:
     """The layout every figure shares, as nested dicts (no 'title_text' shorthands)."""
-    return _merged(dict(title=dict(text=title, font=dict(size=FONT + 3), y=0.98, yanchor="top"),
+    return merged(dict(title=dict(text=title, font=dict(size=FONT + 3), y=0.98, yanchor="top"),
                         height=height, font=dict(size=FONT), margin=dict(l=10, r=10, t=90, b=10),
                         legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0),
                         xaxis=dict(title=dict(text=x)), yaxis=dict(title=dict(text=y))), extra)
@@ -46,25 +46,16 @@ def set_layout(fig: go.Figure, changes: dict) -> go.Figure:
     call on this machine, 80 ms for a curve chart), while a layout assigned
     whole is validated in one pass. The live curves are rebuilt several times
     a second, so this is most of a redraw's server time."""
-    fig.layout = _merged(fig.layout.to_plotly_json(), changes)
+    fig.layout = merged(fig.layout.to_plotly_json(), changes)
     return fig
 
 
-def restyled(fig: go.Figure, changes: dict) -> go.Figure:
-    """A copy of a figure with `changes` (nested dicts) laid over its layout; the
-    original stays as it was (it may be kept for a download). Not validated
-    again: it comes from a valid figure's own dict (go.Figure(fig) took ~40 ms)."""
-    spec = fig.to_dict()
-    spec["layout"] = _merged(spec.get("layout", {}), changes)
-    return go.Figure(spec, _validate=False)
-
-
-def _merged(base: dict, changes: dict) -> dict:
+def merged(base: dict, changes: dict) -> dict:
     """A copy of `base` with `changes` laid over it, nested dicts merged key by key."""
     out = dict(base)
     for key, value in changes.items():
         old = out.get(key)
-        out[key] = (_merged(old, value) if isinstance(old, dict) and isinstance(value, dict)
+        out[key] = (merged(old, value) if isinstance(old, dict) and isinstance(value, dict)
                     else value)
     return out
 
