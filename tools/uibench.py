@@ -152,7 +152,9 @@ def one_training(tab, timeout: float = 300.0) -> dict:
     done = time.monotonic() - t0
     samples = page.evaluate(
         "() => { clearInterval(window.__mbTimer); return window.__mbSamples || []; }")
-    final = tab.plotly_points()
+    # the final curve's points: the finished chart may still be mounting when the
+    # metrics show (read 0 then), so the most any sample saw counts too
+    final = max([tab.plotly_points(), *(s["points"] for s in samples)])
     # the new run: from its first progress line, and its chart from the first redraw
     start = next((i for i, s in enumerate(samples) if _is_new_run(s["progress"], before)),
                  len(samples))
@@ -277,23 +279,31 @@ def new_seed(tab) -> None:
 def bench_lesson(tab, browser, url: str, lesson_id: str, repeats: int) -> dict:
     draws, runs, stops, sliders, fresh = [], [], [], [], []
     label = model_slider(lesson_id)
+    def step(what: str) -> None:      # a long run says where it is
+        print(f"  {time.strftime('%H:%M:%S')} {lesson_id}: {what}", file=sys.stderr, flush=True)
+
     for _ in range(repeats):
+        step("open")
         tab.open_page("")
         t0 = time.monotonic()
         tab.open_page(lesson_id)
         draws.append(time.monotonic() - t0)
         new_seed(tab)
+        step("train")
         runs.append(one_training(tab))
         tab.wait_idle()
         new_seed(tab)
+        step("stop")
         stop = one_stop(tab)
         if stop:
             stops.append(stop)
         tab.wait_idle()
+        step("slider")
         moved = one_slider(tab, label) if label else None
         if moved is not None:
             sliders.append(moved)
         tab.wait_idle()
+        step("fresh tab")
         fresh.append(fresh_first(browser, url, lesson_id))
     med = lambda xs: round(statistics.median(xs), 2) if xs else None  # noqa: E731
     return {"lesson": lesson_id, "draw": med(draws),
