@@ -49,14 +49,27 @@ def _check_lecture_screen(tab):
     # (under Streamlit's header bar, which covers the top 60 px)
     train.evaluate("b => { b.style.scrollMarginTop = '64px'; b.scrollIntoView({block: 'start'}); }")
     page.wait_for_timeout(1500)
-    boxes = page.evaluate(BOXES_JS)
+
+    def inside(b):
+        return b is not None and boxes["top"] <= b["top"] and b["bottom"] <= boxes["height"]
+
+    def all_in_view():
+        return (inside(boxes["train"]) and boxes["loss"] and boxes["fit"]
+                and all(inside(b) for b in boxes["loss"] + boxes["fit"]))
+
+    # a layout, not a moment: when the training ends (it may, on a busy machine) the
+    # finished charts take the live ones' place and for a moment none is drawn
+    for _ in range(12):
+        boxes = page.evaluate(BOXES_JS)
+        if all_in_view():
+            break
+        page.wait_for_timeout(500)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "lecture-screen-multi_io-laptop-1280x800.png"))
     try:        # leave no training behind for the next test (it may have ended already)
         page.get_by_role("button", name=re.compile(r"Stop$")).first.click(timeout=3000)
     except PlaywrightTimeout:
         pass
-    inside = lambda b: b is not None and boxes["top"] <= b["top"] and b["bottom"] <= boxes["height"]
     assert inside(boxes["train"]), boxes
     assert boxes["loss"] and all(inside(b) for b in boxes["loss"]), boxes
     assert boxes["fit"] and all(inside(b) for b in boxes["fit"]), boxes
