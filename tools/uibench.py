@@ -42,7 +42,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from browser.stbrowser import (CHROMIUM, CHROMIUM_ARGS, LAPTOP, PLOTS_JS, POINTS_JS, TITLE_JS,  # noqa: E402
                                StPage, free_port, stop_server, wait_healthy)
 
-from mbcore.engine.services import WATCHDOG  # noqa: E402
+from mbcore.engine.services import start_group  # noqa: E402
 from mbcore.lessons import ALL_LESSONS  # noqa: E402
 
 EPOCH_RE = re.compile(r"Epoch (\d+)/(\d+)")
@@ -96,19 +96,16 @@ CHANGE_JS = """() => {
 }"""
 
 
-def start_app(port: int, home: str, log):
+def start_app(port: int, home: str):
     """`streamlit run app.py` as `make run` starts it (its config file decides the
-    rest), on `port`, in its own process group."""
-    import subprocess
+    rest), on `port`, in its own process group under the project's watchdog: if
+    uibench is killed (even by kill -9) the server and its training workers go
+    with it. Its output goes to server.log in `home`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")}
     env["HOME"] = home
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
            "--server.address", "127.0.0.1"]
-    # under the watchdog that leads its process group: if uibench is killed (even
-    # by kill -9) the server and its training workers go with it
-    watched = [sys.executable, "-c", WATCHDOG, str(os.getpid()), *cmd]
-    return subprocess.Popen(watched, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    return start_group(cmd, Path(home) / "server.log", env)
 
 
 # Stop is clicked with force: while the live view redraws, Playwright's wait for a
@@ -340,9 +337,8 @@ def main(argv=None) -> int:
     from playwright.sync_api import sync_playwright
     rows, port = [], free_port()
     url = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryDirectory(prefix="mb-uibench-") as home, \
-            open(Path(home) / "server.log", "w") as log:
-        proc = start_app(port, home, log)
+    with tempfile.TemporaryDirectory(prefix="mb-uibench-") as home:
+        proc = start_app(port, home)
         try:
             started = wait_healthy(url, proc, 180)
             with sync_playwright() as p:
