@@ -1,11 +1,11 @@
 """The build-your-own page and the landing page: which fields matter, the page
 drawn and trained through AppTest, impossible merges explained, every page linked."""
-import json
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from cases import page_file
+import shown_charts
 from conftest import ROOT
 from mbcore.lessons import ALL_LESSONS, BUILD_YOUR_OWN
 from mbcore.network.merges import MergeError
@@ -116,7 +116,7 @@ def test_train_shows_each_fit_and_the_yes_no_accuracy():
     at = set_controls(open_page(), {**yes_no, "epochs": 3, "n_samples": 200})
     at.button(key="build_your_own/train_start").click().run()
     wait_until(at, has_wall_time)
-    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    titles = shown_charts.titles(at)
     assert any(t.startswith("Loss") for t in titles)
     fits = [t for t in titles if t.startswith("Output ")]
     assert len(fits) == BuildYourOwn().outputs

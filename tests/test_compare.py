@@ -1,7 +1,6 @@
 """A/B compare through the pages (AppTest): train, pin A, change a setting, train B;
 one chart overlays both, both fits are drawn, the diff names the changed field;
 unpin goes back to one result. Downloads sit under the finished result."""
-import json
 
 import pytest
 
@@ -10,6 +9,7 @@ from mbcore.lessons import LESSONS
 from mbcore.settings import spec_of
 from mbcore.ui.charts import chart_scope, placed
 from cases import CASES
+import shown_charts
 from test_pages import SMALL, end_workers, has_wall_time, open_page, set_controls, wait_until
 
 assert end_workers              # the shared runner's workers end with this module too
@@ -19,7 +19,7 @@ CHANGE = {lid: c.ab_change for lid, c in CASES.items() if c.ab_change}
 
 
 def figures(at) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    return shown_charts.figures(at)
 
 
 def loss_chart(at) -> dict:
@@ -61,7 +61,7 @@ def test_pin_a_train_b_compare_and_unpin(lesson_id):
     faded = {t["opacity"] for t in loss_chart(at)["data"] if t["name"].startswith("A · ")}
     assert faded and max(faded) < 1                            # A styled apart from B
     for key in fit_keys:                                        # each fit drawn for A and for B
-        assert at.get_by_key(f"A/{key}") is not None and at.get_by_key(key) is not None
+        assert shown_charts.by_key(at, f"A/{key}") and shown_charts.by_key(at, key)
     cls = LESSONS[lesson_id].settings_cls
     spec = spec_of(cls, field)
     default = getattr(cls(), field)
@@ -82,7 +82,7 @@ def test_finished_result_offers_downloads_with_named_png_export():
     labels = [b.proto.label for b in at.get("download_button")]
     for wanted in ("Model (.keras)", "History (.csv)", "Diagram (.dot)", "Plots (.html)"):
         assert wanted in labels
-    configs = [json.loads(c.proto.config) for c in at.get("plotly_chart")]
+    configs = [config for _, config in shown_charts.charts(at)]
     exports = {c["toImageButtonOptions"]["filename"]: c["toImageButtonOptions"]["scale"]
                for c in configs}
     assert exports == {"multi_io-train_loss": 2, "multi_io-fit_sin_output": 2,

@@ -1,6 +1,5 @@
 """Every lesson page, driven through Streamlit's AppTest: renders, seed defaults,
 architecture controls redraw the parameter count, bad input is an error message."""
-import json
 import re
 import time
 
@@ -11,6 +10,7 @@ from mbcore.lessons import LESSONS
 from mbcore.network.merges import MERGE_NAMES
 from mbcore.settings import specs
 from cases import CASES, page_file
+import shown_charts
 from conftest import ROOT
 
 PAGES = {lid: page_file(lid) for lid in LESSONS}
@@ -154,7 +154,7 @@ def has_wall_time(at: AppTest) -> bool:
 
 
 def chart_titles(at: AppTest) -> list[str]:
-    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    return shown_charts.titles(at)
 
 
 @pytest.fixture
@@ -184,15 +184,14 @@ def test_train_shows_charts_and_final_metrics(lesson_id, downloads_offered):
     # the training panel (gradients, weights...), read when the button is clicked
     in_html = downloads_offered["Plots (.html)"]()
     assert set(chart_titles(at)) - untrained <= set(in_html) <= set(chart_titles(at))
-    charts = at.get("plotly_chart")
-    figures = [json.loads(c.proto.spec) for c in charts]
+    figures = shown_charts.figures(at)
     titles = " ".join(f["layout"]["title"]["text"] for f in figures)
     assert "Loss" in titles
     loss = next(f for f in figures if f["layout"]["title"]["text"].startswith("Loss"))
     epochs = SMALL[lesson_id]["epochs"]
     assert all(len(trace["y"]) == epochs for trace in loss["data"])
     assert any(t["name"].startswith("val ") for t in loss["data"])
-    assert len(charts) >= CHARTS_AFTER_TRAINING[lesson_id], titles
+    assert len(figures) >= CHARTS_AFTER_TRAINING[lesson_id], titles
     finals = [m for m in at.metric if m.label not in ("Parameters", "Keras layers", "Inputs → outputs")]
     assert len(finals) >= 2                       # at least one metric and the wall time
     assert f"Epoch {epochs}/{epochs}" in at.get("progress")[0].proto.text
@@ -237,8 +236,8 @@ def continue_offered(at: AppTest) -> bool:
 
 
 def loss_curve(at: AppTest) -> list[float]:
-    loss = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
-                if json.loads(c.proto.spec)["layout"]["title"]["text"].startswith("Loss"))
+    loss = next(f for f in shown_charts.figures(at)
+                if f["layout"]["title"]["text"].startswith("Loss"))
     return next(t["y"] for t in loss["data"] if not t["name"].startswith("val "))
 
 
@@ -260,7 +259,7 @@ def test_merge_mode_shoot_out_overlays_every_allowed_mode():
     wait_until(at, lambda a: "done" in a.get("progress")[0].proto.text
                and "running" not in a.get("progress")[0].proto.text
                and "queued" not in a.get("progress")[0].proto.text, timeout=90)
-    overlay = json.loads(at.get_by_key("merge_modes/shootout_overlay").proto.spec)
+    overlay = shown_charts.by_key(at, "merge_modes/shootout_overlay")
     legend = [t["name"] for t in overlay["data"] if t.get("showlegend", True)]
     assert sorted(legend) == sorted(MERGE_NAMES)   # equal widths: every mode, one entry each
     names = {t["name"] for t in overlay["data"]}

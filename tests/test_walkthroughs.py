@@ -1,5 +1,6 @@
 """Walkthroughs: every shipped file is valid, bad files are refused with the step
 and field named (CLI exit 2), and the presenter view applies each step's settings."""
+import json
 import subprocess
 import sys
 
@@ -10,6 +11,7 @@ from mbcore.cli.main import main
 from mbcore.lessons import get_lesson
 from mbcore.walkthroughs import WalkthroughError, find, load, parse, shipped
 from conftest import ROOT
+import shown_charts
 
 PAGE = ROOT / "pages" / "walkthrough.py"
 GOOD_STEP = '[[steps]]\nlesson = "depth_residual"\npreset = "tutorial: plain 12 layers"\n'
@@ -195,7 +197,7 @@ def test_an_action_trains_on_entry_and_stepping_back_keeps_the_result(tmp_path, 
     assert at.session_state["_mb_watches"]["depth_residual/train"] is first
     assert finished_training(at), "the first step's finished training is not shown at once"
     # the lesson's own plots, not only the curves: the fit of sin(12πx) and the gradients
-    specs = [c.proto.spec for c in at.get("plotly_chart")]
+    specs = [json.dumps(f) for f in shown_charts.figures(at)]
     assert any("on validation points" in s for s in specs), "no fit plot on the step"
     assert any("Gradients, " in s for s in specs), "no gradient plot on the step"
 

@@ -59,7 +59,7 @@ DRAWN_JS = """() => { const plots = (""" + PLOTS_JS + """)();
                              o *= parseFloat(getComputedStyle(el).opacity); return o; };
   const shown = plots.filter(p => p.box.getBoundingClientRect().height > 0);
   return shown.length >= 2 && shown.every(p => p.gd && p.gd.querySelector('.main-svg')
-                                               && opacity(p.box) > 0.9); }"""
+                                               && opacity(p.frame) > 0.9); }"""
 DIAGRAM_JS = """() => {
   const svg = document.querySelector('[data-testid="stGraphVizChart"] svg');
   if (!svg) return null;

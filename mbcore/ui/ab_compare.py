@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from mbcore.ui.charts import chart_scope
-from mbcore.ui.frame import table
+from mbcore.ui.frame import heading, table
 from mbcore.views.curves import final_numbers, settings_diff
 
 
@@ -76,10 +76,10 @@ def fits(a, b, live) -> None:
     """The lesson's own fit plot for A, then for B under it (A's keys prefixed).
     One above the other, as a lesson's fit may itself be two plots across: side by
     side that made four narrow plots with cut titles at 1280 px."""
-    st.markdown("**A** (pinned)")
+    heading("A (pinned)")
     with chart_scope("A/", label="A (pinned)"):
         live(a)
-    st.markdown("**B**")
+    heading("B")
     with chart_scope(label="B"):
         live(b)
 

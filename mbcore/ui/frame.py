@@ -21,7 +21,7 @@ from mbcore.ui.charts import new_page, placed
 from mbcore.views.figures import FONT, merged
 from mbcore.ui.controls import classroom_size, settings_panel
 from mbcore.ui.links import presenting
-from mbcore.ui.live_plot import live_plotly_chart
+from mbcore.ui.chart_panel import Panel
 from mbcore.ui.model import (PRESENTER_DIAGRAM_BOX, experiment, experiment_or_error,
                              model_view)
 from mbcore.ui.navigation import use_app_navigation
@@ -103,7 +103,8 @@ def _presenter_frame(exp: Experiment | None, text: str, rankdir: str):
 # page has one: per script thread, like the chart scopes.
 _training_area: ContextVar = ContextVar("mbcore_training_area", default=None)
 _compact: ContextVar[bool] = ContextVar("mbcore_compact_charts", default=False)
-_live: ContextVar[list | None] = ContextVar("mbcore_live_charts", default=None)
+_panel: ContextVar[Panel | None] = ContextVar("mbcore_chart_panel", default=None)
+_row: ContextVar[dict | None] = ContextVar("mbcore_chart_panel_row", default=None)
 COMPACT_HEIGHT = 280     # px: Train row, a two-line progress, loss curve and fit in 800 px
 
 
@@ -155,22 +156,62 @@ def table(rows: list[dict], **kw) -> None:
 
 
 @contextlib.contextmanager
-def live_charts():
-    """Charts drawn inside belong to a training that is still running: they are
-    updated in place (ui/live_plot), not mounted anew on every redraw. A chart
-    without a key is told apart by its place among them."""
-    token = _live.set([0])
+def chart_panel(key: str, live: bool, revision: str = ""):
+    """Charts drawn inside go into one frame (ui/chart_panel) at this place, sent
+    when the block ends: a training panel's charts, updated in place from before
+    Train to the end. Other elements drawn inside come after it. `live`: a
+    running training's (no toolbar yet); a new `revision` resets a user's zoom."""
+    place = st.empty()
+    panel = Panel(live=live)
+    token, row = _panel.set(panel), _row.set(None)
     try:
-        yield
+        yield panel
     finally:
-        _live.reset(token)
+        _panel.reset(token)
+        _row.reset(row)
+    with place:
+        panel.draw(key, revision)
+
+
+class _Cell:
+    """One of `side_by_side`'s places inside a chart panel: charts drawn in it
+    go into its row."""
+
+    def __init__(self, row: dict):
+        self._row, self._token = row, None
+
+    def __enter__(self):
+        self._token = _row.set(self._row)
+        return self
+
+    def __exit__(self, *exc):
+        _row.reset(self._token)
+
+
+def side_by_side(n: int) -> list:
+    """`n` places across (st.columns); inside a chart panel, the cells of one row
+    of its frame. Text drawn in a cell of a panel goes under the panel."""
+    panel = _panel.get()
+    if panel is None:
+        return st.columns(n) if n > 1 else [st.container()]
+    row = panel.row(n)
+    return [_Cell(row) for _ in range(n)]
+
+
+def heading(text: str) -> None:
+    """A short bold line over the charts that follow (inside a panel, in its frame)."""
+    panel = _panel.get()
+    if panel is None:
+        st.markdown(f"**{text}**")
+    else:
+        panel.row(0, heading=text)
 
 
 def chart(fig, key: str | None = None) -> None:
     key, config = placed(fig, key)     # A/B key prefix, PNG file name, kept for downloads
-    live = _live.get()
+    panel = _panel.get()
     lower = _compact.get() and (fig.layout.height or 0) > COMPACT_HEIGHT
-    if live is None and not lower and not presenting():
+    if panel is None and not lower and not presenting():
         st.plotly_chart(fig, width="stretch", key=key, config=config)
         return
     # Restyled as the figure's dict (a live view does so several times a second;
@@ -180,9 +221,9 @@ def chart(fig, key: str | None = None) -> None:
         spec["layout"] = compact_layout(spec.get("layout", {}))
     if presenting():
         spec["layout"] = projector_layout(spec.get("layout", {}))
-    if live is not None:
-        live[0] += 1
-        live_plotly_chart(spec, key or f"chart{live[0]}", config)
+    if panel is not None:
+        panel.add(spec, key or f"chart{sum(len(r['charts']) for r in panel.rows)}", config,
+                  _row.get())
     else:
         st.plotly_chart(go.Figure(spec, _validate=False), width="stretch", key=key,
                         config=config)

@@ -15,7 +15,7 @@ import numpy as np
 import streamlit as st
 
 from mbcore.tasks.build_your_own import TARGETS
-from mbcore.ui.frame import chart, dataset
+from mbcore.ui.frame import chart, dataset, side_by_side
 from mbcore.ui.results import class_plots
 from mbcore.views import figures, tables
 
@@ -24,7 +24,7 @@ def multi_io_fits(run) -> None:
     """Prediction against the exact curve on the validation points, one plot per output."""
     data = dataset(run.settings)
     x = data.info["x_val"]
-    cols = st.columns(2)
+    cols = side_by_side(2)
     for col, (name, label, exact) in zip(cols, (
             ("sin_output", "sin(2πx)", np.sin(2 * np.pi * x)), ("exp_output", "exp(x)", np.exp(x)))):
         pred = run.predictions.get(name)
@@ -41,7 +41,7 @@ def build_your_own_fits(run) -> None:
     st.caption("Each output's prediction against its exact target on the "
                "validation points, which training never sees.")
     n = run.settings.outputs        # two across at most, so each plot keeps its title
-    cols = [c for _ in range(0, n, 2) for c in st.columns(2)][:n]
+    cols = [c for _ in range(0, n, 2) for c in side_by_side(2)][:n]
     for j, col in enumerate(cols, 1):
         name, target = f"output_{j}", run.settings.target(j)
         pred, exact = run.predictions.get(name), np.ravel(data.y_val[name])
@@ -63,7 +63,7 @@ def two_branches_confusion(run) -> None:
         return
     data = dataset(run.settings)
     matrix = tables.confusion_matrix(data.y_val["class_output"], pred)
-    a, b = st.columns(2)
+    a, b = side_by_side(2)
     with a:
         chart(figures.confusion(matrix, "True vs predicted (held-out)"),
               key="confusion")

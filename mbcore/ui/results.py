@@ -5,11 +5,9 @@ predictions arrive while training, and for A and for B in an A/B compare.
 """
 from __future__ import annotations
 
-import streamlit as st
-
 from mbcore.views import figures
 from mbcore.views import tables
-from mbcore.ui.frame import chart, dataset
+from mbcore.ui.frame import chart, dataset, side_by_side
 
 
 def class_plots(run) -> None:
@@ -19,8 +17,7 @@ def class_plots(run) -> None:
     outputs = [name for name in data.y_val if run.predictions.get(name) is not None]
     if not outputs:
         return
-    for col, name in zip(st.columns(len(outputs)) if len(outputs) > 1 else [st.container()],
-                         outputs):
+    for col, name in zip(side_by_side(len(outputs)), outputs):
         y = data.y_val[name]
         labels = ["0 (no)", "1 (yes)"] if y.shape[1] == 1 else None
         matrix = tables.confusion_matrix(y, run.predictions[name])

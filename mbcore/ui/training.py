@@ -6,20 +6,18 @@ in the session; no Keras object ever lives in the server.
 from __future__ import annotations
 
 import time
-from contextlib import nullcontext
-
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
 
 from mbcore.engine.protocol import VAL_PREFIX, Status, is_val
 from mbcore.engine.watch import Watch
-from mbcore.lessons import Experiment
+from mbcore.lessons import Experiment, get_lesson
 from mbcore.settings import Settings, SettingsError
 from mbcore.ui import ab_compare
 from mbcore.ui.charts import chart_scope, collect_from_here
 from mbcore.ui.downloads import downloads_panel
-from mbcore.ui.frame import chart, compact_charts, live_charts, table, training_area
+from mbcore.ui.frame import chart, chart_panel, compact_charts, side_by_side, table, training_area
 from mbcore.ui.links import lecturing
 from mbcore.ui.model import experiment
 from mbcore.ui.redraws import RedrawBudget, per_second_default
@@ -174,46 +172,51 @@ def _train_panel(exp: Experiment, live, title: str):
     running, row = _buttons(slot, "Train", exp)
     watch = _watches().get(slot)
     ab_compare.pin_buttons(row, lesson_id, watch, running)
-    if watch is None:
-        st.caption(f"Press Train to train for {settings.epochs} epochs with these settings.")
-        _before_train(slot, exp.lesson.kind)
-        return None
-    _stale_note(watch.settings, settings)
-    ab_compare.header(lesson_id, watch)
+    # One place for the notes, whatever they hold, so that the charts' frame
+    # below stays where it was from before Train to the end (and is kept).
+    with st.container():
+        if watch is None:
+            st.caption(f"Press Train to train for {settings.epochs} epochs with these settings.")
+        else:
+            _stale_note(watch.settings, settings)
+            ab_compare.header(lesson_id, watch)
     a = ab_compare.pinned(lesson_id) if ab_compare.b_watch(lesson_id, watch) else None
-    figures = None if running else []
+    collected = None if running else []
     st.fragment(run_every=POLL_SECONDS if running else None)(_live_one)(
-        slot, running, live, a, figures)
-    if watch.run is not None and watch.finished:
-        figures = figures if figures is not None else []
-        downloads_panel(watch.run, figures, slot)
-        collect_from_here(figures)       # the page's plots of this result, drawn after it
-    return watch.run
+        slot, running, live, a, collected, exp.lesson.kind)
+    if watch is not None and watch.run is not None and watch.finished:
+        collected = collected if collected is not None else []
+        downloads_panel(watch.run, collected, slot)
+        collect_from_here(collected)       # the page's plots of this result, drawn after it
+    return watch.run if watch is not None else None
 
 
-def _before_train(slot: str, kind: str) -> None:
-    """The empty loss chart, drawn before Train where the live one will be, as a
-    live chart: a fresh tab then loads the live charts' Plotly code with the page,
-    not after Train."""
-    with chart_scope(name=slot.split("/")[0], collect=[]), live_charts():
-        _curves(slot, {}, empty=figures.BEFORE_TRAIN, kind=kind)
-
-
-def _live_one(slot: str, was_running: bool, live, a=None, figures: list | None = None) -> None:
+def _live_one(slot: str, was_running: bool, live, a=None, collected: list | None = None,
+              kind: str = "") -> None:
     """Fragment body: poll the job, redraw progress and curves; rerun the page at the end.
 
+    Before Train it draws the empty loss chart, in the same frame the training's
+    charts will be drawn in, so a fresh tab has loaded Plotly before Train.
     With a pinned run `a`, its curves are overlaid and both fits drawn. The charts
-    of a finished run are collected in `figures`, for the Downloads box."""
+    of a finished run are collected in `collected`, for the Downloads box."""
     lesson_id = slot.split("/")[0]
-    watch = _watches()[slot]
+    status = st.container()                      # the progress line, always first
+    watch = _watches().get(slot)
+    if watch is None:
+        with chart_scope(name=lesson_id, collect=[]), compact_charts(), \
+                chart_panel(slot, live=True):
+            _curves(slot, {}, empty=figures.BEFORE_TRAIN, kind=kind)
+        return
     watch = _news(watch, slot) if was_running else watch.update()
     if was_running and watch.finished:
         st.rerun()
-    _progress(watch)
+    with status:
+        _progress(watch)
     snapshot = watch.snapshot()
-    with chart_scope(name=lesson_id, collect=figures if figures is not None else []), \
-            compact_charts(), live_charts() if not watch.finished else nullcontext():
-        _curves(slot, watch.history, a, empty=_no_curve(watch))
+    with chart_scope(name=lesson_id, collect=collected if collected is not None else []), \
+            compact_charts(), chart_panel(slot, live=not watch.finished,
+                                          revision=str(watch.watcher)):
+        _curves(slot, watch.history, a, empty=_no_curve(watch), kind=kind)
         if a is not None:
             ab_compare.numbers(a, snapshot)
             if live is not None and snapshot.predictions and a.predictions:
@@ -240,7 +243,7 @@ def _curves(slot: str, history: dict, a=None, empty: str = figures.WAITING,
     pinned = loss_and_metric_series(a.history) if a is not None else None
     titles = ("Loss", "Metrics")      # the legend says which curve is which
     # A fixed layout from the first poll on, so the charts are updated, not rebuilt.
-    cols = st.columns(1 if regression else 2)
+    cols = side_by_side(1 if regression else 2)
     for i, (col, name, y) in enumerate(zip(cols, ("loss", "metrics"), ("loss", "value"))):
         log_y = regression and i == 0
         with col:
@@ -290,22 +293,28 @@ def compare_panel(name: str, label: str, variants: dict, metric: str = "loss"):
             st.warning(f"**{key}** cannot be built: {err}")
     running, _ = _buttons(slot, label, good)
     watches = _as_dict(_watches().get(slot))
-    if not watches:
-        st.caption(f"Press {label} to train {len(good)} networks one after the other.")
-        return {}
-    started = {k: w.settings for k, w in watches.items()}
-    if started != {k: e.settings for k, e in good.items()}:
-        st.info(f"The {label.lower()} below was started with other settings than the "
-                "controls show now. Press the button again to run the new ones.")
+    with st.container():       # one place, so the chart frame below keeps its own
+        if not watches:
+            st.caption(f"Press {label} to train {len(good)} networks one after the other.")
+        elif {k: w.settings for k, w in watches.items()} != {k: e.settings
+                                                             for k, e in good.items()}:
+            st.info(f"The {label.lower()} below was started with other settings than the "
+                    "controls show now. Press the button again to run the new ones.")
+    kind = get_lesson(slot.split("/")[0]).kind
     st.fragment(run_every=POLL_SECONDS if running else None)(_live_many)(
-        slot, running, metric, {k: e.graph.params for k, e in good.items()})
-    if all(w.finished for w in watches.values()):
+        slot, running, metric, {k: e.graph.params for k, e in good.items()}, kind, label)
+    if watches and all(w.finished for w in watches.values()):
         return {k: w.run for k, w in watches.items() if w.run is not None}
     return {}
 
 
-def _live_many(slot: str, was_running: bool, metric: str, params: dict) -> None:
-    watches = _as_dict(_watches()[slot])
+def _live_many(slot: str, was_running: bool, metric: str, params: dict, kind: str,
+               label: str) -> None:
+    """Fragment body of a comparison: progress over the runs, their curves
+    overlaid in one chart frame (drawn empty before the button is pressed), and a
+    table of the runs."""
+    status = st.container()
+    watches = _as_dict(_watches().get(slot))
     running = [w for w in watches.values() if not w.finished]
     if was_running and running:       # the one that runs now brings the news
         _news(running[0], slot)
@@ -314,8 +323,10 @@ def _live_many(slot: str, was_running: bool, metric: str, params: dict) -> None:
         st.rerun()
     done = sum(w.epoch for w in watches.values())
     total = sum(w.epochs for w in watches.values())
-    st.progress(min(1.0, done / max(total, 1)), text=f"{done}/{total} epochs over "
-                f"{len(watches)} runs · " + ", ".join(f"{k}: {w.status}" for k, w in watches.items()))
+    if watches:
+        status.progress(min(1.0, done / max(total, 1)), text=f"{done}/{total} epochs over "
+                        f"{len(watches)} runs · " + ", ".join(f"{k}: {w.status}"
+                                                            for k, w in watches.items()))
     series, rows = {}, []
     for key, w in watches.items():
         hist = w.history
@@ -329,12 +340,16 @@ def _live_many(slot: str, was_running: bool, metric: str, params: dict) -> None:
                      f"final validation {metric}": round(val[-1], 4) if val else None,
                      "params": params.get(key),
                      "training time (s)": round(w.run.train_seconds, 1) if w.run else None})
-    kind = next(iter(watches.values())).exp.lesson.kind
-    with live_charts() if any(not w.finished for w in watches.values()) else nullcontext():
+    first = next(iter(watches.values()), None)
+    with chart_panel(slot, live=any(not w.finished for w in watches.values()),
+                     revision=str(first.watcher) if first else ""):
+        empty = f"Press {label}: the curves are drawn here as they learn"
         chart(figures.curves(series, metric, y=metric,
+                             empty=empty if not watches else figures.WAITING,
                              log_y=metric.endswith("loss") and kind == "regression"),
               key=f"{slot}_overlay")
-    table(rows)
+    if rows:
+        table(rows)
 
 
 def final_metrics(run, named: dict | None = None) -> None:

@@ -273,20 +273,32 @@ class StPage:
         return self.page.evaluate(f"() => ({POINTS_JS})()")
 
 
-# The Plotly charts in the main area, as {box, gd}: Streamlit's own charts, and a
-# running training's charts, which live in a custom component's iframe (same
-# origin; mbcore/ui/live_plot.py) so that they are updated, not mounted anew.
-# `box` is what takes the room on the page, `gd` the Plotly div with the figure.
+# The Plotly charts in the main area, as {box, gd, frame}: Streamlit's own charts,
+# and a training panel's charts, which live together in one custom component's
+# iframe (same origin; mbcore/ui/chart_panel.py) so that they are updated, not
+# mounted anew. `gd` is the Plotly div with the figure; `box` is what takes the
+# room on the page, with getBoundingClientRect in the page's coordinates (for a
+# chart in the frame: one object per chart, kept on its div, so a test can tell
+# a chart kept from one made anew); `frame` the page element that holds it.
 PLOTS_JS = """() => {
   const main = document.querySelector('[data-testid="stMain"]');
   if (!main) return [];
   const own = [...main.querySelectorAll('[data-testid="stPlotlyChart"]')]
-    .map(box => ({box, gd: box.querySelector('.js-plotly-plot')}));
-  const live = [...main.querySelectorAll('iframe')].map(box => {
-    let gd = null;
-    try { gd = box.contentDocument.querySelector('.js-plotly-plot'); } catch (e) {}
-    return {box, gd};
-  }).filter(p => p.gd);
+    .map(box => ({box, frame: box, gd: box.querySelector('.js-plotly-plot')}));
+  const inFrame = (frame, gd) => {
+    if (!gd.__mbBox) gd.__mbBox = {getBoundingClientRect: () => {
+      const f = frame.getBoundingClientRect(), r = gd.getBoundingClientRect();
+      return {top: f.top + r.top, bottom: f.top + r.bottom, left: f.left + r.left,
+              right: f.left + r.right, width: r.width,
+              height: f.height > 0 ? Math.min(r.height, f.height) : 0};
+    }};
+    return {box: gd.__mbBox, frame, gd};
+  };
+  const live = [...main.querySelectorAll('iframe')].flatMap(frame => {
+    let gds = [];
+    try { gds = [...frame.contentDocument.querySelectorAll('.js-plotly-plot')]; } catch (e) {}
+    return gds.map(gd => inFrame(frame, gd));
+  });
   return own.concat(live);
 }"""
 # A figure's title (Streamlit wraps it in <b>; the live chart does not).

@@ -118,11 +118,11 @@ def test_train_grows_the_chart_and_shows_final_metrics(lesson_page):
         f"curves did not grow while training ran: longest line {before} points before, "
         f"{after} after; what the page showed: {changes(samples)}")
     assert after >= epochs, f"the curves have {after} points after {epochs} epochs"
-    # and it was one chart, updated in place: not mounted anew (blank for a moment)
-    # on every redraw
-    mounts = {s["chart"] for s in samples if s["chart"] and s["points"] > before
-              and (m := EPOCH_RE.search(s["progress"])) and int(m[1]) < epochs}
-    assert len(mounts) == 1, f"the running loss chart was mounted {len(mounts)} times"
+    # and it was one chart, updated in place from before Train to the finished
+    # result: never mounted anew (blank for a moment, or grey while Plotly loads)
+    mounts = [s["chart"] for s in samples if s["chart"]]
+    assert mounts and len(set(mounts)) == 1, (
+        f"the loss chart was mounted {len(set(mounts))} times between Train and the end")
 
 @pytest.mark.parametrize("size", list(SIZES))
 def test_screenshot_and_no_horizontal_scroll(lesson_page, size):
