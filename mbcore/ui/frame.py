@@ -161,7 +161,7 @@ def chart_panel(key: str, live: bool, revision: str = ""):
     when the block ends: a training panel's charts, updated in place from before
     Train to the end. Other elements drawn inside come after it. `live`: a
     running training's (no toolbar yet); a new `revision` resets a user's zoom."""
-    place = st.empty()
+    place = st.container()
     panel = Panel(live=live)
     token, row = _panel.set(panel), _row.set(None)
     try:

@@ -26,13 +26,17 @@ from mbcore.views.curves import SHOWN_VAL, changes, loss_and_metric_series, loss
     shown_base, shown_val
 
 # The live view is driven by news, not by a clock: Streamlit asks for a fragment
-# run every POLL_SECONDS (requests coalesce while one runs), and each run sleeps
-# until the job's next epoch (the trainer reports ~5x/s; engine/news.py wakes it),
-# at most NEWS_SECONDS (QUEUED_SECONDS while it waits for a worker: a queued view
-# also wakes when the queue moves), so a redraw carries new points and follows a
-# report at once. The server's redraw budget (ui/redraws.py) spaces the redraws
-# of a crowd of watching sessions; the lecturer's are exempt. The wait lets go as
-# soon as the user asks for a page run (Stop, a slider), which queues behind it.
+# run every POLL_SECONDS (requests coalesce while one runs); each run draws what
+# the job has now, then sleeps until the job's next epoch (the trainer reports
+# ~5x/s; engine/news.py wakes it), at most NEWS_SECONDS (QUEUED_SECONDS while it
+# waits for a worker: a queued view also wakes when the queue moves), so the next
+# run, asked for meanwhile, starts at once and carries new points. The wait comes
+# AFTER the drawing: a fragment run that starts clears the session's outgoing
+# queue, and what a run drew just before the next one began was dropped unsent
+# (most chart updates were lost that way, while the progress line got through).
+# The server's redraw budget (ui/redraws.py) spaces the redraws of a crowd of
+# watching sessions; the lecturer's are exempt. The wait lets go as soon as the
+# user asks for a page run (Stop, a slider), which queues behind it.
 POLL_SECONDS = 0.1
 NEWS_SECONDS = 1.0
 QUEUED_SECONDS = 5.0
@@ -207,7 +211,7 @@ def _live_one(slot: str, was_running: bool, live, a=None, collected: list | None
                 chart_panel(slot, live=True):
             _curves(slot, {}, empty=figures.BEFORE_TRAIN, kind=kind)
         return
-    watch = _news(watch, slot) if was_running else watch.update()
+    watch = watch.update()
     if was_running and watch.finished:
         st.rerun()
     with status:
@@ -223,6 +227,8 @@ def _live_one(slot: str, was_running: bool, live, a=None, collected: list | None
                 ab_compare.fits(a, snapshot, live)
         elif live is not None and snapshot.predictions:
             live(snapshot)
+    if was_running:
+        _news(watch, slot)
 
 
 def _no_curve(watch) -> str:
@@ -315,9 +321,6 @@ def _live_many(slot: str, was_running: bool, metric: str, params: dict, kind: st
     table of the runs."""
     status = st.container()
     watches = _as_dict(_watches().get(slot))
-    running = [w for w in watches.values() if not w.finished]
-    if was_running and running:       # the one that runs now brings the news
-        _news(running[0], slot)
     watches = {k: w.update() for k, w in watches.items()}
     if was_running and all(w.finished for w in watches.values()):
         st.rerun()
@@ -350,6 +353,9 @@ def _live_many(slot: str, was_running: bool, metric: str, params: dict, kind: st
               key=f"{slot}_overlay")
     if rows:
         table(rows)
+    running = [w for w in watches.values() if not w.finished]
+    if was_running and running:       # the one that runs now brings the news
+        _news(running[0], slot)
 
 
 def final_metrics(run, named: dict | None = None) -> None:

@@ -64,6 +64,7 @@ WAITING = "waiting for the first epoch…"
 BEFORE_TRAIN = "Press Train: the curves are drawn here as it learns"
 PAIR_KEY = "solid: training<br>dashed: validation"   # a crowded legend's heading
 LEGEND_ROOM = 170     # px of a figure that are not its legend's entries (title, axis, key)
+LEGEND_ROW_TOP = 74   # px above the plot: the title, then a one-row legend under it
 
 
 def curves(series: dict[str, list], title: str, y: str = "loss", x: str = "epoch",
@@ -131,30 +132,18 @@ def _curves_figure(traces: list[dict], series: dict, title: str, x: str, y: str,
                                   title=dict(text=PAIR_KEY if pairs else None),
                                   font=dict(size=FONT - 3), tracegroupgap=0),
                       height=max(height, LEGEND_ROOM + 22 * entries))
+        layout["margin"]["t"] = 50
     else:
-        # a pair or a single curve: the legend inside the plot, so it takes none of
-        # the height, in the right-hand corner the curves end away from (a loss
-        # ends low: top; an accuracy ends high: bottom)
-        top = _ends_low(series)
-        layout.update(legend=dict(orientation="v", x=1, xanchor="right", y=1 if top else 0,
-                                  yanchor="top" if top else "bottom",
-                                  bgcolor="rgba(255,255,255,0.75)", font=dict(size=FONT - 2)))
-    layout["margin"]["t"] = 50
+        # a pair or a single curve: one row under the title, above the plot. Inside
+        # the plot, even in the corner the curves end away from, it covered a
+        # validation curve that turned back up (an overfitting net's, the very
+        # thing the lesson shows), in the narrow two-across charts of the panel.
+        layout.update(legend=dict(orientation="h", x=0, xanchor="left", y=1.0,
+                                  yanchor="bottom", font=dict(size=FONT - 2)))
+        layout["margin"]["t"] = LEGEND_ROW_TOP
     if log_y:
         layout["yaxis"].update(_log_axis_dict([v for vs in series.values() for v in vs]))
     return go.Figure(data=traces, layout=layout)
-
-
-def _ends_low(series: dict[str, list]) -> bool:
-    """Fewer points in the top right corner of the plot (last 40 % of the epochs,
-    top 30 % of the range) than in the bottom right one: the legend goes on top."""
-    values = [v for vs in series.values() for v in vs if v is not None]
-    if not values or max(values) == min(values):
-        return True
-    lo, span = min(values), max(values) - min(values)
-    tail = [(v - lo) / span for vs in series.values()
-            for v in vs[int(len(vs) * 0.6):] if v is not None]
-    return sum(y > 0.7 for y in tail) <= sum(y < 0.3 for y in tail)
 
 
 def log_axis(fig: go.Figure, values) -> None:

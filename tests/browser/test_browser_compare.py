@@ -3,11 +3,14 @@ train B; one chart holds both runs' curves, the fits of both are drawn, and a
 table names the setting that changed."""
 import re
 
-from .stbrowser import StPage
+from .stbrowser import PLOTS_JS, StPage
 
-TRACE_NAMES_JS = """() => [...document.querySelectorAll(
-    '[data-testid="stMain"] [data-testid="stPlotlyChart"] .js-plotly-plot')]
-  .map(gd => (gd.data || []).map(tr => tr.name || ''))"""
+TRACE_NAMES_JS = """() => (""" + PLOTS_JS + """)()
+  .map(p => ((p.gd || {}).data || []).map(tr => tr.name || ''))"""
+# the training panel's charts and their headings are drawn in one frame
+PINNED_HEADING_JS = """() => [...document.querySelectorAll('[data-testid="stMain"] iframe')]
+  .some(f => { try { return f.contentDocument.body.innerText.includes('A (pinned)'); }
+               catch (e) { return false; } })"""
 
 
 def train_and_wait(tab: StPage, epochs: int) -> None:
@@ -43,7 +46,7 @@ def test_pin_a_change_a_control_train_b_and_see_both(context, server):
             ".map(c => c.textContent).join(' | '))")
         diff = [g for g in grids if g.startswith("setting")]
         assert diff and all(s in diff[0] for s in ("Epochs", "30", "45")), grids
-        tab.page.get_by_text("(pinned)").first.wait_for()          # A's fit, B's under it
+        tab.page.wait_for_function(PINNED_HEADING_JS)              # A's fit, B's under it
         tab.page.get_by_role("button", name=re.compile("Unpin A")).first.click()
         tab.wait_idle()
         assert tab.page.get_by_text("A/B compare").count() == 0
