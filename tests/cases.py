@@ -19,7 +19,8 @@ class Case:
     charts_after_training: int | None
     # (settings changes, epochs, factor): the training loss must fall below factor x start
     learns: tuple
-    # the browser test's training (widget label -> value): seconds, yet visibly growing
+    # the browser test's training (widget label -> value): a few seconds, yet visibly
+    # growing (the first ten reports are paced, so even ten epochs show several states)
     browser_train: dict = field(default_factory=lambda: {"Epochs": 20})
     # A/B compare: a setting to change between A and B, its value, the fit-plot keys
     ab_change: tuple | None = None
@@ -32,12 +33,12 @@ CASES = {
         quick={"epochs": 3, "features": 64, "n_samples": 300},
         arch_change=("left_units", 64), charts_after_training=3,
         learns=({"data": "learnable", "features": 64, "n_samples": 300}, 4, 0.9),
-        browser_train={"Epochs": 150}, ab_change=("merge", "add", ["confusion"])),
+        browser_train={"Epochs": 30}, ab_change=("merge", "add", ["confusion"])),
     "merge_modes": Case(
         quick={"epochs": 2, "features": 16, "n_samples": 200},
         arch_change=("merge", "dot"), charts_after_training=3,
         learns=({"features": 32, "n_samples": 300, "learning_rate": 0.01}, 4, 0.8),
-        browser_train={"Epochs": 200},
+        browser_train={"Epochs": 30},
         ab_change=("merge", "add", ["confusion_class_output"])),
     "multi_io": Case(
         quick={"epochs": 4, "left_depth": 2, "right_depth": 2},
@@ -57,14 +58,14 @@ CASES = {
         arch_change=("residual", False), charts_after_training=3,
         learns=({"blocks": 4, "n_train": 300, "frequency": 2.0, "learning_rate": 0.01,
                  "batch_size": 32}, 4, 0.5),
-        browser_train={"Epochs": 60}),
+        browser_train={"Epochs": 12}),
     "mlp_shapes": Case(
         quick={"epochs": 2},
         arch_change=("units", 32), charts_after_training=4,
         # random labels: only memorising can lower the loss, so the bar is lower
         learns=({"n_train": 300, "dropout": 0.0, "learning_rate": 0.1, "units": 128,
                  "batch_size": 32}, 6, 0.95),
-        browser_train={"Epochs": 500, "Batch size": 32},
+        browser_train={"Epochs": 40},
         ab_change=("units", 32, ["confusion_class_output"])),
     "multimodal": Case(
         quick={"epochs": 1, "n_samples": 200},

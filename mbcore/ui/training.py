@@ -41,6 +41,7 @@ POLL_SECONDS = 0.1
 NEWS_SECONDS = 1.0
 QUEUED_SECONDS = 5.0
 STOP_SECONDS = 0.6      # Stop waits this long for the job's end, to show it in the same run
+ASK_SECONDS = 0.05      # how often a waiting live view looks whether a click asked for the page
 REDRAWS = RedrawBudget(per_second_default())
 
 
@@ -82,11 +83,13 @@ def _news(watch: Watch, slot: str) -> Watch:
     if ctx is None or not ctx.fragment_ids_this_run:
         return watch.update()
     if watch.status == Status.QUEUED:
-        return watch.wait_for_news(QUEUED_SECONDS, interrupted=_page_run_asked)
+        return watch.wait_for_news(QUEUED_SECONDS, interrupted=_page_run_asked,
+                                   step=ASK_SECONDS)
     earliest = REDRAWS.next_redraw(f"{ctx.session_id}/{slot}",
                                    exempt=watch.presenter or lecturing())
     return watch.wait_for_news(max(NEWS_SECONDS, earliest - time.monotonic()),
-                               interrupted=_page_run_asked, earliest=earliest)
+                               interrupted=_page_run_asked, earliest=earliest,
+                               step=ASK_SECONDS)
 
 
 def _as_dict(entry) -> dict:
