@@ -26,10 +26,19 @@ from mbcore.lessons import get_lesson
 
 WORKERS = 2          # cluster workers, one training each
 TINY = dict(n_train=100, n_val=40, left_depth=1, right_depth=1)
+# A training that is still running when a test stops, releases or kills it: 1000
+# epochs of TINY end in half a second on an idle machine (the tests then saw "done"
+# where they meant to stop it); one sample per step makes an epoch 2000 steps.
+LONG = dict(n_train=2000, batch_size=1)
 
 
 def tiny(**changes):
     return get_lesson("multi_io").settings_cls(**{**TINY, **changes})
+
+
+def long(**changes):
+    """TINY settings whose 1000 epochs take minutes (see LONG)."""
+    return tiny(**LONG, **changes)
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +102,7 @@ def test_a_job_streams_progress_and_ends_with_a_result(engine):
 
 
 def test_stop_keeps_what_was_learned_and_the_job_resumes(engine):
-    settings = tiny(seed=7)
+    settings = long(seed=7)
     job = engine.start(TrainJob(settings, epochs=1000))
     assert progressed(engine, job)
     engine.cancel(job)
@@ -122,27 +131,27 @@ def test_identical_requests_share_one_training_and_its_result(engine):
 
 
 def test_queue_position_release_and_cancel_of_a_waiting_job(engine):
-    long = [engine.start(TrainJob(tiny(seed=20 + i), epochs=1000), watcher="w1", share=True)
-            for i in range(engine.slots)]
-    for job in long:
-        assert engine.start(TrainJob(tiny(seed=20 + long.index(job)), epochs=1000),
+    running = [engine.start(TrainJob(long(seed=20 + i), epochs=1000), watcher="w1",
+                            share=True) for i in range(engine.slots)]
+    for i, job in enumerate(running):
+        assert engine.start(TrainJob(long(seed=20 + i), epochs=1000),
                             watcher="w2", share=True) == job
         assert progressed(engine, job, watchers=("w1", "w2"))
     waiting = engine.start(TrainJob(tiny(seed=30), epochs=2), watcher="w3")
     assert engine.position(waiting) == 1 and engine.status(waiting) == Status.QUEUED
     engine.cancel(waiting)
     assert engine.status(waiting) == Status.CANCELLED and engine.position(waiting) == 0
-    for job in long:
+    for job in running:
         assert engine.release(job, "w1") is False and engine.watchers(job) == 1
         assert engine.release(job, "w2") is True
-    assert all(engine.wait(job, timeout=60).status == Status.STOPPED for job in long)
+    assert all(engine.wait(job, timeout=60).status == Status.STOPPED for job in running)
 
 
 def test_a_waiting_page_is_woken_by_each_new_event_and_by_the_queue_moving(engine):
     """The news board (engine/news.py): a page sleeping on a job wakes when the job
     has an event it has not read, and a queued one also when another job ends."""
     news = engine.news
-    busy = [engine.start(TrainJob(tiny(seed=40 + i), epochs=1000), watcher="w")
+    busy = [engine.start(TrainJob(long(seed=40 + i), epochs=1000), watcher="w")
             for i in range(engine.slots)]
     job = busy[0]
     seen = len(engine.events(job))
@@ -191,7 +200,7 @@ def test_two_replicas_asking_at_once_start_one_training(cluster):
 def test_a_worker_killed_mid_training_loses_that_job_only(cluster):
     url, _ = cluster
     engine = CeleryEngine(url)
-    job = engine.start(TrainJob(tiny(seed=51), epochs=1000))
+    job = engine.start(TrainJob(long(seed=51), epochs=1000))
     assert progressed(engine, job)
     pid = next(e.pid for e in engine.events(job) if e.type == EventType.STARTED)
     os.kill(pid, signal.SIGKILL)
@@ -292,7 +301,7 @@ def test_the_page_says_a_killed_workers_training_was_lost(cluster, use_engine):
     url, _ = cluster
     engine = CeleryEngine(url)
     use_engine(engine)
-    at = open_page(**TINY, epochs=1000, seed=53)
+    at = open_page(**{**TINY, **LONG}, epochs=1000, seed=53)
     at.button(key="multi_io/train_start").click().run()
     assert rerun_until(at, lambda a: "Epoch " in a.get("progress")[0].proto.text, 180)
     job = at.session_state["_mb_watches"]["multi_io/train"].id
