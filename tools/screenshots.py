@@ -100,6 +100,7 @@ def shoot(tab: StPage, lesson_id: str, out: Path, log=print) -> list[Path]:
         page.wait_for_timeout(700)
         train.evaluate("b => { b.style.scrollMarginTop = '64px'; "
                        "b.scrollIntoView({block: 'start'}); }")
+        page.mouse.move(0, size["height"] - 1)   # off the charts: no toolbar shown on hover
         page.wait_for_timeout(600)
         shot = out / f"{lesson_id}-{name}-{size['width']}x{size['height']}.png"
         for _ in range(8):   # a chart being redrawn is briefly empty or faded: catch

@@ -22,6 +22,7 @@ def class_plots(run) -> None:
         labels = ["0 (no)", "1 (yes)"] if y.shape[1] == 1 else None
         matrix = tables.confusion_matrix(y, run.predictions[name])
         with col:
-            chart(figures.confusion(matrix, f"{name.replace('_', ' ')}: true vs predicted "
-                                    f"class ({run.val_name})", labels=labels),
+            # short: two across at 1280 px (the axes say true and predicted class)
+            chart(figures.confusion(matrix, f"{name.replace('_', ' ')} ({run.val_name})",
+                                    labels=labels),
                   key=f"confusion_{name}")

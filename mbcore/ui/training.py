@@ -190,7 +190,7 @@ def _train_panel(exp: Experiment, live, title: str):
     a = ab_compare.pinned(lesson_id) if ab_compare.b_watch(lesson_id, watch) else None
     collected = None if running else []
     st.fragment(run_every=POLL_SECONDS if running else None)(_live_one)(
-        slot, running, live, a, collected, exp.lesson.kind)
+        slot, running, live, a, collected, exp.lesson.kind, len(exp.graph.outputs))
     if watch is not None and watch.run is not None and watch.finished:
         collected = collected if collected is not None else []
         downloads_panel(watch.run, collected, slot)
@@ -199,7 +199,7 @@ def _train_panel(exp: Experiment, live, title: str):
 
 
 def _live_one(slot: str, was_running: bool, live, a=None, collected: list | None = None,
-              kind: str = "") -> None:
+              kind: str = "", outputs: int = 1) -> None:
     """Fragment body: poll the job, redraw progress and curves; rerun the page at the end.
 
     Before Train it draws the empty loss chart, in the same frame the training's
@@ -212,7 +212,7 @@ def _live_one(slot: str, was_running: bool, live, a=None, collected: list | None
     if watch is None:
         with chart_scope(name=lesson_id, collect=[]), compact_charts(), \
                 chart_panel(slot, live=True):
-            _curves(slot, {}, empty=figures.BEFORE_TRAIN, kind=kind)
+            _curves(slot, {}, empty=figures.BEFORE_TRAIN, kind=kind, outputs=outputs)
         return
     watch = watch.update()
     if was_running and watch.finished:
@@ -223,7 +223,7 @@ def _live_one(slot: str, was_running: bool, live, a=None, collected: list | None
     with chart_scope(name=lesson_id, collect=collected if collected is not None else []), \
             compact_charts(), chart_panel(slot, live=not watch.finished,
                                           revision=str(watch.watcher)):
-        _curves(slot, watch.history, a, empty=_no_curve(watch), kind=kind)
+        _curves(slot, watch.history, a, empty=_no_curve(watch), kind=kind, outputs=outputs)
         if a is not None:
             ab_compare.numbers(a, snapshot)
             if live is not None and snapshot.predictions and a.predictions:
@@ -244,15 +244,21 @@ def _no_curve(watch) -> str:
 
 
 def _curves(slot: str, history: dict, a=None, empty: str = figures.WAITING,
-            kind: str | None = None) -> None:
+            kind: str | None = None, outputs: int = 1) -> None:
     """Loss (and, when classifying, metric) curves; run A's faded under them if pinned.
-    `kind` is the lesson's (read from the slot's training when not given)."""
+    `kind` is the lesson's (read from the slot's training when not given).
+
+    Side by side only when each chart holds one train/validation pair: with a
+    pair per output (`outputs` > 1) or A's curves over B's, the legend stands
+    beside the plot, and in half the panel it left the plot a sliver."""
     regression = (kind or _watches()[slot].exp.lesson.kind) == "regression"
     series = loss_and_metric_series(history)
     pinned = loss_and_metric_series(a.history) if a is not None else None
     titles = ("Loss", "Metrics")      # the legend says which curve is which
     # A fixed layout from the first poll on, so the charts are updated, not rebuilt.
-    cols = side_by_side(1 if regression else 2)
+    charts = 1 if regression else 2
+    cols = (side_by_side(2) if charts == 2 and outputs == 1 and a is None
+            else [side_by_side(1)[0] for _ in range(charts)])     # one under the other
     for i, (col, name, y) in enumerate(zip(cols, ("loss", "metrics"), ("loss", "value"))):
         log_y = regression and i == 0
         with col:
