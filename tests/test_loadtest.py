@@ -28,8 +28,10 @@ def test_two_identical_sessions_over_the_network_share_one_training():
     assert report["trainings_run"] == 1
     assert report["max_wait_s"] > 0 and report["throughput_per_min"] > 0
     kinds = report["peak_rss_mb_by_kind"]
-    assert kinds["replicas"] > 50 and kinds["workers"] > 50 and report["peak_rss_mb"] >= \
-        kinds["replicas"] + kinds["workers"] - 1
+    assert kinds["replicas"] > 50 and kinds["workers"] > 50
+    # each kind's peak and the whole's are sampled together but may fall on different
+    # samples: the whole's peak lies between the biggest kind's and their sum
+    assert max(kinds.values()) <= report["peak_rss_mb"] <= sum(kinds.values()) + 1
     cpu = report["cpu_s_by_kind"]      # the one training's time went to a worker
     assert cpu["workers"] > 0.5 and cpu["replicas"] > 0 and cpu["clients"] > 0
 

@@ -217,8 +217,11 @@ class StPage:
             return
         if box.get_attribute("data-testid") == "stNumberInput":
             field = box.locator("input")
-            field.fill(str(value))
+            # counted from before the fill: a number input may commit a filled value
+            # by itself (on a slow machine before the Enter), and the Enter then
+            # starts no run of its own to wait for
             self._count_runs()
+            field.fill(str(value))
             field.press("Enter")
         else:
             # Click the track near the value, then step there with the arrow keys.
