@@ -12,16 +12,20 @@ import json
 PANEL = "chart_panel"
 
 
-def charts(at) -> list[tuple[dict, dict]]:
-    """(figure dict, config dict) of every chart on the page, in page order."""
-    shown = []
-    for el in at.get("plotly_chart"):
-        shown.append((json.loads(el.proto.spec), json.loads(el.proto.config)))
+def _panel_charts(at):
+    """The charts of every chart panel on the page: {key, figure, config, height}."""
     for el in at.get("component_instance"):
         if el.proto.component_name.endswith(PANEL):
             rows = json.loads(json.loads(el.proto.json_args)["rows"])
-            shown += [(c["figure"], c["config"]) for r in rows for c in r["charts"]]
-    return shown
+            yield from (c for r in rows for c in r["charts"])
+
+
+def charts(at) -> list[tuple[dict, dict]]:
+    """(figure dict, config dict) of every chart on the page: Streamlit's own first,
+    then the panels'."""
+    shown = [(json.loads(el.proto.spec), json.loads(el.proto.config))
+             for el in at.get("plotly_chart")]
+    return shown + [(c["figure"], c["config"]) for c in _panel_charts(at)]
 
 
 def figures(at) -> list[dict]:
@@ -34,10 +38,5 @@ def titles(at) -> list[str]:
 
 def by_key(at, key: str) -> dict:
     """The figure drawn at `key` (a panel's chart, or an st.plotly_chart)."""
-    for el in at.get("component_instance"):
-        if el.proto.component_name.endswith(PANEL):
-            rows = json.loads(json.loads(el.proto.json_args)["rows"])
-            for chart in (c for r in rows for c in r["charts"]):
-                if chart["key"] == key:
-                    return chart["figure"]
-    return json.loads(at.get_by_key(key).proto.spec)
+    found = next((c["figure"] for c in _panel_charts(at) if c["key"] == key), None)
+    return found if found is not None else json.loads(at.get_by_key(key).proto.spec)

@@ -39,11 +39,8 @@ def _streamlit_process(pid: int):
     (start_server), whose own few MB were reported as the server's before."""
     import psutil
     top = psutil.Process(pid)
-    for p in [top, *top.children(recursive=True)]:
-        if "streamlit" in " ".join(p.cmdline()) and "mbcore.engine.worker" not in " ".join(p.cmdline()):
-            if not any("streamlit" in " ".join(c.cmdline()) for c in p.children()):
-                return p
-    return top
+    return next((p for p in top.children(recursive=True)
+                 if p.cmdline()[1:3] == ["-m", "streamlit"]), top)
 
 
 def drop_caches() -> bool:

@@ -20,7 +20,6 @@ installed Plotly package ships, so no file is fetched from elsewhere.
 from __future__ import annotations
 
 import atexit
-import functools
 import hashlib
 import json
 import os
@@ -41,6 +40,9 @@ _PAGE = Path(__file__).with_name("chart_panel") / "index.html"
 _COLORS = ["#0068c9", "#83c9ff", "#ff2b2b", "#ffabab", "#29b09d", "#7defa1",
            "#ff8700", "#ffd16a", "#6d3fc0", "#d5dae5"]
 _FONT = '"Source Sans Pro", "Source Sans 3", sans-serif'
+# Streamlit's chart look (plotly_white) as a file beside the page, which fetches it
+# once: 7 kB that went with every redraw, five times a second, when it was an argument
+TEMPLATE = "template.json"
 
 
 def _served_folder() -> str:
@@ -66,6 +68,7 @@ def _served_folder() -> str:
         atexit.register(shutil.rmtree, folder, True)
     shutil.copyfile(Path(plotly.__file__).parent / "package_data" / "plotly.min.js",
                     staging / "plotly.min.js")
+    (staging / TEMPLATE).write_text(_template())
     (staging / "index.html").write_bytes(page)
     if staging != folder:
         try:
@@ -92,8 +95,10 @@ class Panel:
         self.rows.append(row)
         return row
 
-    def add(self, spec: dict, key: str, config: dict, row: dict | None = None) -> None:
-        """Add a figure (its dict, which this changes) to `row`, or in a row of its own."""
+    def add(self, spec: dict, key: str | None, config: dict, row: dict | None = None) -> None:
+        """Add a figure (its dict, which this changes) to `row`, or in a row of its own.
+        A chart without a key is told apart by its place in the panel."""
+        key = key or f"chart{sum(len(r['charts']) for r in self.rows)}"
         layout = spec.setdefault("layout", {})
         layout.pop("template", None)            # Plotly's default one: the page sets its own
         layout.setdefault("colorway", _COLORS)
@@ -119,12 +124,10 @@ class Panel:
                 _component = components.declare_component("chart_panel",
                                                           path=_served_folder())
         rows = [r for r in self.rows if r["charts"] or r["heading"]]
-        _component(rows=plotly.io.json.to_json_plotly(rows), template=_template(),
-                   revision=revision, height=self.height(), key=f"chart_panel:{key}",
+        _component(rows=plotly.io.json.to_json_plotly(rows), revision=revision, height=self.height(), key=f"chart_panel:{key}",
                    default=None)
 
 
-@functools.cache
 def _template() -> str:
     """Streamlit's chart look (plotly_white), as JSON."""
     return json.dumps(plotly.io.templates["plotly_white"].to_plotly_json(),

@@ -222,8 +222,7 @@ def chart(fig, key: str | None = None) -> None:
     if presenting():
         spec["layout"] = projector_layout(spec.get("layout", {}))
     if panel is not None:
-        panel.add(spec, key or f"chart{sum(len(r['charts']) for r in panel.rows)}", config,
-                  _row.get())
+        panel.add(spec, key, config, _row.get())
     else:
         st.plotly_chart(go.Figure(spec, _validate=False), width="stretch", key=key,
                         config=config)

@@ -188,11 +188,10 @@ def _train_panel(exp: Experiment, live, title: str):
             _stale_note(watch.settings, settings)
             ab_compare.header(lesson_id, watch)
     a = ab_compare.pinned(lesson_id) if ab_compare.b_watch(lesson_id, watch) else None
-    collected = None if running else []
+    collected = []          # this result's charts, for the Downloads box (the fragment fills it)
     st.fragment(run_every=POLL_SECONDS if running else None)(_live_one)(
         slot, running, live, a, collected, exp.lesson.kind, len(exp.graph.outputs))
     if watch is not None and watch.run is not None and watch.finished:
-        collected = collected if collected is not None else []
         downloads_panel(watch.run, collected, slot)
         collect_from_here(collected)       # the page's plots of this result, drawn after it
     return watch.run if watch is not None else None
@@ -205,7 +204,9 @@ def _live_one(slot: str, was_running: bool, live, a=None, collected: list | None
     Before Train it draws the empty loss chart, in the same frame the training's
     charts will be drawn in, so a fresh tab has loaded Plotly before Train.
     With a pinned run `a`, its curves are overlaid and both fits drawn. The charts
-    of a finished run are collected in `collected`, for the Downloads box."""
+    of a run are collected in `collected`, for the Downloads box: emptied first, as
+    the fragment's own reruns are handed the same list (and a run that ended
+    between the page's look at it and the fragment's must still fill it)."""
     lesson_id = slot.split("/")[0]
     status = st.container()                      # the progress line, always first
     watch = _watches().get(slot)
@@ -220,7 +221,10 @@ def _live_one(slot: str, was_running: bool, live, a=None, collected: list | None
     with status:
         _progress(watch)
     snapshot = watch.snapshot()
-    with chart_scope(name=lesson_id, collect=collected if collected is not None else []), \
+    if collected is None:
+        collected = []
+    collected.clear()
+    with chart_scope(name=lesson_id, collect=collected), \
             compact_charts(), chart_panel(slot, live=not watch.finished,
                                           revision=str(watch.watcher)):
         _curves(slot, watch.history, a, empty=_no_curve(watch), kind=kind, outputs=outputs)
