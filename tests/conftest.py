@@ -7,6 +7,10 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 # Workers started here train unpaced (pacing is for a watching page; the browser
 # tests' servers, started with a clean environment, keep it).
 os.environ.setdefault("MBCORE_PACE_SECONDS", "0")
+# Pages opened in-process ask no warm-ups (engine.warm_up): dozens of AppTests would
+# each have the workers trace a network nobody trains. test_warm_up.py tests them,
+# and the browser tests' servers have them on, as `make run` does.
+os.environ.setdefault("MBCORE_WARM_UP", "0")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))      # loadtest, membench: imported by their tests

@@ -51,8 +51,7 @@ class Session:
         return self
 
     async def close(self) -> None:
-        for task in self.timers.values():
-            task.cancel()
+        self._stop_timers()
         if self._ws is not None:
             await self._ws.close()
         if getattr(self, "_reader", None) is not None:
@@ -105,6 +104,9 @@ class Session:
             kind = msg.WhichOneof("type")
             if kind == "new_session":   # a run starts, also one the server asked for
                 self.busy = True            # (st.rerun): no timed rerun may cut it short
+                if not msg.metadata.run.fragment_ids:
+                    self._stop_timers()     # a whole page run: as the browser does, its
+                    # fragments' timers end (it sends auto_rerun again for those it keeps)
             elif kind == "navigation":     # which page of st.navigation this session is on
                 self.page_hash = msg.navigation.page_script_hash or self.page_hash
             elif kind == "page_info_changed":
@@ -135,6 +137,11 @@ class Session:
             self.errors.append(element.alert.body)
         elif kind == "exception":
             self.exception = f"{element.exception.type}: {element.exception.message}"
+
+    def _stop_timers(self) -> None:
+        for task in self.timers.values():
+            task.cancel()
+        self.timers.clear()
 
     def _every(self, fragment: str, interval: float) -> None:
         """Rerun `fragment` every `interval` seconds, as the browser's timer does."""

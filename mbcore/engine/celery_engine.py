@@ -140,6 +140,13 @@ class CeleryEngine:
             self.state.r.delete(self.state.k("resume", new_id))
         return job_id
 
+    def warm_up(self, job: TrainJob) -> int:
+        """Asks no worker (returns 0): a Celery task goes to whichever pool process
+        takes it first, so a warm-up could not be sent to each worker, and on a
+        cluster busy with the class it would take a worker from a real training.
+        Its workers still load TensorFlow before their first task."""
+        return 0
+
     @_redis_away_is_lost
     def events(self, job_id: str, since: int = 0, watcher: str | None = None) -> list[Event]:
         found = self.state.poll(job_id, since)   # KeyError if unknown; notices a lost worker

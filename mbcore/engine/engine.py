@@ -39,6 +39,8 @@ class Engine(Protocol):
     def start(self, job: TrainJob, watcher: str | None = None, owner: str = "",
               share: bool = False) -> str: ...  # job.presenter: the lecturer's, served first
 
+    def warm_up(self, job: TrainJob) -> int: ...   # idle workers trace it; returns how many
+
     def events(self, job_id: str, since: int = 0, watcher: str | None = None) -> list[Event]: ...
 
     def release(self, job_id: str, watcher: str) -> bool: ...
@@ -132,3 +134,15 @@ def start_job(job: TrainJob, watcher: str | None = None, owner: str = "",
         if not fallback:
             raise ClusterUnavailable(err.why, notice) from None
     return shared_runner().start(job, watcher=watcher, owner=owner, share=share)
+
+
+def warm_up(job: TrainJob, env=os.environ) -> int:
+    """Ask the engine's idle workers to trace this network before Train is pressed
+    (Engine.warm_up); MBCORE_WARM_UP=0 turns it off. A cluster that does not answer
+    is not the page's concern here: the next start says so."""
+    if env.get("MBCORE_WARM_UP", "1").strip() == "0":
+        return 0
+    try:
+        return shared_engine().warm_up(job)
+    except ClusterUnavailable:
+        return 0

@@ -20,7 +20,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from mbcore.settings import Settings
+from mbcore.settings import Settings, spec_of
 
 MAX_RESULT_BYTES = 256 * 2**20     # a result larger than this is refused when read
 # A worker's job may hand its Result over before it returns:
@@ -66,16 +66,34 @@ class TrainJob:
     `runs_alone` comes from the lesson (Lesson.runs_alone), set by whoever
     resolved it, so the pool never looks the lesson up again. `presenter` marks
     the lecturer's trainings (presenter mode, a walkthrough's presenter): engines
-    serve them before the class's queue. Neither is part of what the work is."""
+    serve them before the class's queue. Neither is part of what the work is.
+
+    A `warm_up` job trains one epoch only to have a worker trace the network
+    (build it, compile its training step) before anyone presses Train; its
+    result is thrown away (engine.warm_up)."""
     settings: Settings
     epochs: int | None = None
     resume: bytes | None = None
     runs_alone: bool = False
     presenter: bool = False
+    warm_up: bool = False
 
     def key(self) -> tuple:
         """Identity of the work: identical keys share one training."""
         return (type(self.settings).__name__, self.settings, self.epochs, self.resume)
+
+    def trace_key(self) -> tuple:
+        """What a worker's traced trainer is kept by, near enough: the settings
+        without the seed and the epochs, which a new job may change and still
+        reuse the trace (training.job's cache decides exactly)."""
+        cls = type(self.settings)
+        free = {name: spec_of(cls, name).default for name in ("seed", "epochs")
+                if hasattr(self.settings, name)}
+        return (type(self.settings).__name__, dataclasses.replace(self.settings, **free))
+
+    def warming(self) -> "TrainJob":
+        """The warm-up job for these settings: one epoch, nothing kept."""
+        return dataclasses.replace(self, epochs=1, resume=None, presenter=False, warm_up=True)
 
 
 @dataclass(frozen=True)
@@ -117,6 +135,7 @@ class Result:
     epochs: int = 0                   # epochs asked for
     seconds: float = 0.0              # inside the training loop
     setup_seconds: float = 0.0        # building, tracing, data
+    reused_trace: bool = False        # the worker had this network traced (a warm-up, a job before)
     callback_seconds: float = 0.0     # progress reports
     history: dict = field(default_factory=dict)      # curve name -> value per epoch
     final: dict = field(default_factory=dict)        # last validation values

@@ -34,6 +34,8 @@ from mbcore.engine.worker import Worker, WorkerMessage
 from mbcore.lessons import ALL_LESSONS
 
 DEFAULT_JOB_FN = "mbcore.training.job:run_train_job"
+WARM_UP = "warm-up"         # the owner of warm-up jobs (JobRunner.warm_up)
+TRACED = 3                  # networks a worker keeps traced (training.job.TrainerCache)
 
 
 def job_key(spec):
@@ -55,6 +57,13 @@ class _Job:
         self.watched = False                 # ever watched: then abandonment applies
         self.abandoned = False
         self.cancelling = False
+
+
+def _traced(worker, key) -> None:
+    """The worker now has this trace, as its newest (its cache drops the oldest)."""
+    if key in worker.traced:
+        worker.traced.remove(key)
+    worker.traced.append(key)
 
 
 class JobRunner:
@@ -84,7 +93,7 @@ class JobRunner:
         self.news = NewsBoard()              # where waiting pages sleep until a job's next event
         self._disk = ResultStore(cache_dir) if cache_dir else None
         self.stats = {"started": 0, "trainings_run": 0, "shared": 0, "from_disk": 0,
-                      "abandoned": 0, "max_running": 0}
+                      "abandoned": 0, "max_running": 0, "warm_ups": 0}
         self._workers: dict[int, Worker] = {}
         self._closed = False
         with self._lock:
@@ -130,6 +139,42 @@ class JobRunner:
                 self._dispatch()
             self._prune()
         return job_id
+
+    def warm_up(self, job: TrainJob) -> int:
+        """Have the idle workers trace this network now, so that a Train pressed
+        later gets its first epoch without waiting for the trace (over a second
+        for a recurrent net). Only idle workers that have not traced it lately
+        take part (one, for a net that runs alone), only while nothing waits in
+        the queue; a training that has to wait cancels the warm-ups (after their
+        trace), and goes to a worker that has its network traced. Returns how
+        many workers were asked."""
+        if not isinstance(job, TrainJob):
+            return 0
+        warm, key = job.warming(), job.trace_key()
+        asked = 0
+        with self._lock:
+            running = [j for j in self._jobs.values() if j.status == Status.RUNNING]
+            if self._closed or self._queue or any(j.alone for j in running) \
+                    or (job.runs_alone and running):
+                return 0     # a memory-heavy net runs beside nothing (not even a warm-up)
+            for w in self._workers.values():
+                if w.job is not None or w.retiring or key in w.traced \
+                        or (job.runs_alone and asked):
+                    continue
+                job_id = uuid.uuid4().hex[:12]
+                record = self._jobs[job_id] = _Job(job_id, next(self._numbers), warm, WARM_UP)
+                record.status = Status.RUNNING
+                _traced(w, key)
+                w.run(record.number, job_id, warm)
+                asked += 1
+            self.stats["warm_ups"] += asked
+        return asked
+
+    def warming(self) -> int:
+        """How many workers are tracing a network for a warm-up now."""
+        with self._lock:
+            return sum(1 for w in self._workers.values()
+                       if w.job in self._jobs and self._jobs[w.job].owner == WARM_UP)
 
     def events(self, job_id: str, since: int = 0, watcher: str | None = None) -> list[Event]:
         """Events after the first `since`; polling as `watcher` keeps the job alive."""
@@ -217,6 +262,7 @@ class JobRunner:
 
     def _spawn(self):
         w = Worker(self._outbox, next(self._worker_numbers), self._per_worker, self._job_fn)
+        w.traced = deque(maxlen=TRACED)     # trace keys of its last jobs, newest last
         self._workers[w.number] = w
 
     def _fair_order(self) -> list[str]:
@@ -230,20 +276,39 @@ class JobRunner:
                            for i in self._queue), running)
 
     def _dispatch(self):
+        self._start_queued()
+        if self._queue:            # a training waits: warm-ups give way (after their trace)
+            for w in self._workers.values():
+                job = self._jobs.get(w.job or "")
+                if job is not None and job.owner == WARM_UP and not job.cancelling:
+                    self.cancel(job.id)
+
+    def _start_queued(self):
         free = [w for w in self._workers.values() if w.job is None and not w.retiring]
-        for w in free:
-            if not self._queue:
-                return
+        while free and self._queue:
             running = [j for j in self._jobs.values() if j.status == Status.RUNNING]
             job = self._jobs[self._fair_order()[0]]
             if any(j.alone for j in running) or (job.alone and running):
                 return    # a memory-heavy training has the pool to itself; none overtakes it
+            key = job.spec.trace_key() if isinstance(job.spec, TrainJob) else None
+            w = next((w for w in free if key is not None and key in w.traced), None)
+            if w is None and key is not None and self._warming(key):
+                return    # the worker tracing it for a warm-up takes it in a moment
+            w = w or free[0]
+            free.remove(w)                # a worker that has the network traced, if one is free
             self._queue.remove(job.id)
             job.status = Status.RUNNING
+            if key is not None:
+                _traced(w, key)
             w.run(job.number, job.id, job.spec)
             self.stats["trainings_run"] += 1
             self.stats["max_running"] = max(self.stats["max_running"], sum(
                 1 for j in self._jobs.values() if j.status == Status.RUNNING))
+
+    def _warming(self, key) -> bool:
+        """Whether a worker is tracing this network for a warm-up now."""
+        return any(w.job in self._jobs and self._jobs[w.job].owner == WARM_UP
+                   and w.traced and w.traced[-1] == key for w in self._workers.values())
 
     def _watch(self, job: _Job, watcher: str | None):
         if watcher is not None:
@@ -265,6 +330,10 @@ class JobRunner:
                 self.cancel(job.id)
 
     def _finish(self, job: _Job, event: Event, result: Result | None = None):
+        if job.owner == WARM_UP:          # nothing to keep: the worker has its trace
+            self._jobs.pop(job.id, None)
+            self.news.post(job.id, queue_moved=True)     # a worker is free again
+            return
         job.status = event.status
         job.result = result
         job.size = result.size if result is not None else 0

@@ -17,6 +17,7 @@ import numpy as np
 from mbcore.engine.protocol import FINISHED, EventType, Result, Status, TrainJob, is_val
 from mbcore.engine.celery_engine import ClusterUnavailable
 from mbcore.engine.engine import shared_engine, start_job
+from mbcore.engine.engine import warm_up as engine_warm_up
 from mbcore.lessons import Experiment
 from mbcore.settings import Settings
 
@@ -48,6 +49,12 @@ class Outcome:
     def last(self, key: str | None) -> float | None:
         values = self.history.get(key) if key else None
         return values[-1] if values else None
+
+
+def warm_up(exp: Experiment) -> int:
+    """Have idle workers trace this experiment's network while the page is read,
+    so that its Train does not wait for the trace (engine.warm_up)."""
+    return engine_warm_up(TrainJob(exp.settings, runs_alone=exp.lesson.runs_alone))
 
 
 class Watch:

@@ -183,7 +183,9 @@ def train_experiment(exp: Experiment, epochs: int | None = None, *, on_progress=
     watching page (Trainer.fit).
     """
     t0 = time.perf_counter()
-    trainer = (cache or TrainerCache(0)).get(exp)
+    cache = cache or TrainerCache(0)
+    hits = cache.hits
+    trainer = cache.get(exp)
     if resume is not None:
         trainer.set_state(resume)
     target = int(epochs if epochs is not None else exp.recipe.epochs)
@@ -194,7 +196,8 @@ def train_experiment(exp: Experiment, epochs: int | None = None, *, on_progress=
     return Result(
         status=Status(status), message=trainer.message, lesson=exp.id, kind=exp.lesson.kind,
         epoch=trainer.epoch, epochs=target, seconds=trainer.train_seconds,
-        setup_seconds=setup, callback_seconds=trainer.callback_seconds,
+        setup_seconds=setup, reused_trace=cache.hits > hits,
+        callback_seconds=trainer.callback_seconds,
         history=trainer.history, final=_final_metrics(trainer, exp.lesson.kind),
         val_name=exp.data.val_name, predictions=trainer.predict(), state=trainer.get_state())
 
@@ -230,7 +233,10 @@ def run_train_job(job: TrainJob, emit, stop, worker_state: dict) -> Result:
                               resume=job.resume, cache=worker_state["cache"],
                               on_trainer=lambda tr: (live.attach(tr),
                                                      stop.on_set(tr.request_stop)),
-                              pace=float(os.environ.get(PACE_ENV, PACE_SECONDS)))
+                              pace=0.0 if job.warm_up else
+                              float(os.environ.get(PACE_ENV, PACE_SECONDS)))
+    if job.warm_up:           # only the trace was wanted: send back no arrays, no file
+        return dataclasses.replace(result, history={}, final={}, predictions={}, state=None)
     result.insights = live.finish()
     if result.status in (Status.DONE, Status.STOPPED) and result.epoch:
         finish_early = worker_state.get(LATE_FILES)

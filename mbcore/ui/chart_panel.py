@@ -124,8 +124,8 @@ class Panel:
                 _component = components.declare_component("chart_panel",
                                                           path=_served_folder())
         rows = [r for r in self.rows if r["charts"] or r["heading"]]
-        _component(rows=plotly.io.json.to_json_plotly(rows), revision=revision, height=self.height(), key=f"chart_panel:{key}",
-                   default=None)
+        _component(rows=plotly.io.json.to_json_plotly(rows), revision=revision,
+                   height=self.height(), key=f"chart_panel:{key}", default=None)
 
 
 def _template() -> str:

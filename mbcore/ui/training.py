@@ -11,7 +11,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
 
 from mbcore.engine.protocol import VAL_PREFIX, Status, is_val
-from mbcore.engine.watch import Watch
+from mbcore.engine.watch import Watch, warm_up
 from mbcore.lessons import Experiment, get_lesson
 from mbcore.settings import Settings, SettingsError
 from mbcore.ui import ab_compare
@@ -178,6 +178,8 @@ def _train_panel(exp: Experiment, live, title: str):
     st.subheader(title)
     running, row = _buttons(slot, "Train", exp)
     watch = _watches().get(slot)
+    if watch is None or watch.settings != settings:
+        warm_up(exp)      # Train would start this network: idle workers trace it meanwhile
     ab_compare.pin_buttons(row, lesson_id, watch, running)
     # One place for the notes, whatever they hold, so that the charts' frame
     # below stays where it was from before Train to the end (and is kept).

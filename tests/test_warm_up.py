@@ -1,0 +1,93 @@
+"""Warm-ups: a lesson page has the idle workers trace its network while it is read,
+so that Train does not wait for the trace. The oracle is the worker's own trainer
+cache: a training after a warm-up reports that it reused the trace
+(Result.reused_trace), the first training of a fresh worker that it did not.
+
+A warm-up must never cost the class anything: it gives way to a real training,
+is never joined or stored as a result, and skips a net that must run alone.
+"""
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+from mbcore.engine import runner as runner_module
+from mbcore.engine.protocol import FINISHED, Status, TrainJob
+from mbcore.engine.runner import JobRunner
+from mbcore.lessons import get_lesson
+
+TINY = dict(n_train=100, n_val=40, left_depth=1, right_depth=1, epochs=3)
+
+
+def job(**changes) -> TrainJob:
+    return TrainJob(get_lesson("multi_io").settings_cls(**{**TINY, **changes}))
+
+
+def until(done, timeout: float = 120.0) -> None:
+    end = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def runner():
+    r = JobRunner(workers=1)
+    yield r
+    r.shutdown()
+
+
+def test_a_training_after_a_warm_up_reuses_its_trace(runner):
+    cold = runner.wait(runner.start(job(seed=1)), timeout=120)
+    assert cold.status == Status.DONE and not cold.reused_trace     # the oracle's other side
+
+    wider = dict(left_width=24)                  # another network: not traced yet
+    assert runner.warm_up(job(**wider)) == 1
+    assert runner.warm_up(job(seed=7, **wider)) == 0, "the seed does not change the trace"
+    until(lambda: runner.warming() == 0)
+    result = runner.wait(runner.start(job(seed=2, **wider)), timeout=120)
+    assert result.status == Status.DONE and result.epoch == TINY["epochs"]
+    assert result.reused_trace
+    assert runner.stats["trainings_run"] == 2 and runner.stats["warm_ups"] == 1
+
+
+def test_a_training_asked_for_during_a_warm_up_does_not_wait_for_it(runner):
+    """The warm-up is cancelled (at its next report); the training then runs whole."""
+    long = dict(n_train=2000, batch_size=1, epochs=50)      # minutes, if nothing stopped it
+    assert runner.warm_up(job(**long)) == 1
+    until(lambda: runner.warming() == 1)
+    real = runner.start(job(seed=3))
+    result = runner.wait(real, timeout=120)
+    assert result.status == Status.DONE and result.epoch == TINY["epochs"]
+    assert runner.warming() == 0 and runner.stats["trainings_run"] == 1
+
+
+def test_warm_ups_are_never_results_and_never_crowd_the_queue(runner):
+    warm = job(seed=4)
+    assert runner.warm_up(warm) == 1
+    until(lambda: runner.warming() == 0)
+    # the same settings, one epoch, shared: trained for real, not the warm-up's leftovers
+    same = runner.start(job(seed=4, epochs=1), share=True)
+    assert runner.wait(same, timeout=120).history, "a real result has its curves"
+    assert runner.stats["trainings_run"] == 1 and runner.stats["shared"] == 0
+
+    busy = runner.start(job(**{"n_train": 2000, "batch_size": 1, "epochs": 50}))
+    alone = TrainJob(warm.settings.replace(left_width=40), runs_alone=True)
+    assert runner.warm_up(alone) == 0, "a net that needs the pool to itself runs beside nothing"
+    queued = runner.start(job(seed=5))
+    assert runner.warm_up(job(left_width=48)) == 0, "no warm-up while trainings wait"
+    for job_id in (queued, busy):
+        runner.cancel(job_id)
+        until(lambda job_id=job_id: runner.status(job_id) in FINISHED)
+
+
+@pytest.mark.usefixtures("end_workers")
+def test_opening_a_lesson_page_warms_the_idle_workers(monkeypatch):
+    monkeypatch.setenv("MBCORE_WARM_UP", "1")
+    runner = runner_module.shared_runner(workers=1)
+    AppTest.from_file(str(ROOT / "pages" / "two_branches.py"), default_timeout=60).run()
+    assert runner.stats["warm_ups"] == 1
+    monkeypatch.setenv("MBCORE_WARM_UP", "0")
+    AppTest.from_file(str(ROOT / "pages" / "mlp_shapes.py"), default_timeout=60).run()
+    assert runner.stats["warm_ups"] == 1, "MBCORE_WARM_UP=0 turns them off"
