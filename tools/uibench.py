@@ -16,10 +16,16 @@ through each lesson's default training, and prints per lesson the medians over
   empty       share of loss-chart redraws that added no point (lower is better)
   done        Train -> the final metrics are on the page (s)
   stop        Stop (pressed at the run's first point) -> the page says "stopped" (s);
+              "stop (driver)": the same from before Playwright's click call, which
+              first scrolls to and measures the button (its own round trips);
               "after stop": epochs shown then minus epochs shown at the click;
               "stops": tries where the run was still going to be stopped
   param       move the lesson's first model slider one step -> the parameter
               count changed (s); "diagram": -> the diagram changed (s)
+
+A click's time is when the browser received it (the pointerdown event's time
+stamp, in the page's clock): what a student's click waits for from there is
+the page's, what Playwright does before it (scroll, measure) is the driver's.
 
 A measurement, not a test: figures depend on the machine and its load, which
 is printed with them. Every process it starts ends with it (killpg).
@@ -60,6 +66,9 @@ SAMPLER_JS = """(every) => {
   window.__mbSamples = [];
   let last = null;
   const t0 = performance.now();
+  window.__mbPress = null;      // ms after t0 that the browser received the click
+  document.addEventListener("pointerdown", e => { window.__mbPress = e.timeStamp - t0; },
+                            {capture: true, once: true});
   clearInterval(window.__mbTimer);
   window.__mbTimer = setInterval(() => {
     const bar = document.querySelector('[data-testid="stMain"] [data-testid="stProgress"]');
@@ -149,6 +158,7 @@ def one_training(tab, timeout: float = 300.0) -> dict:
     done = time.monotonic() - t0
     samples = page.evaluate(
         "() => { clearInterval(window.__mbTimer); return window.__mbSamples || []; }")
+    press = page.evaluate("() => window.__mbPress") or 0.0
     # the final curve's points: the finished chart may still be mounting when the
     # metrics show (read 0 then), so the most any sample saw counts too
     final = max([tab.plotly_points(), *(s["points"] for s in samples)])
@@ -168,7 +178,7 @@ def one_training(tab, timeout: float = 300.0) -> dict:
     live = [s for s in run if not FINISHED_RE.search(s["progress"])]
     most = max((s["drawn"] for s in live), default=0)
     all_drawn = next((s["t"] / 1000 for s in live if most and s["drawn"] == most), None)
-    first = grew[0][0] / 1000 if grew else None
+    first = round((grew[0][0] - press) / 1000, 2) if grew else None
     partial = sorted({p for _, p in grew if p < final})
     span = (grew[-1][0] - grew[0][0]) / 1000 if len(grew) > 1 else 0.0
     return {"first": first, "charts": all_drawn, "done": round(done, 2), "states": len(partial),
@@ -190,22 +200,40 @@ def one_stop(tab, timeout: float = 120.0) -> dict | None:
         page.wait_for_timeout(20)
     match = EPOCH_RE.search(_progress(page))
     at_click = int(match[1]) if match else 0
+    page.evaluate(ENDED_JS)
     t1 = time.monotonic()
     try:
         page.get_by_role("button", name=re.compile(r"Stop$")).first.click(timeout=2000, force=True)
     except Exception:            # it finished first: nothing to stop
         return None
     while time.monotonic() - t1 < timeout:
-        text = _progress(page)
-        ended = FINISHED_RE.search(text)
-        if ended:
-            if ended[1] != "stopped":
+        ended = page.evaluate("() => window.__mbEnded")
+        if ended["text"]:
+            found = FINISHED_RE.search(ended["text"])
+            if found[1] != "stopped" or ended["press"] is None:
                 return None      # it ended on its own before the stop landed
-            match = EPOCH_RE.search(text)
-            return {"stop": round(time.monotonic() - t1, 2),
+            match = EPOCH_RE.search(ended["text"])
+            return {"stop": round((ended["at"] - ended["press"]) / 1000, 2),
+                    "stop (driver)": round(time.monotonic() - t1, 2),
                     "after": (int(match[1]) if match else 0) - at_click}
-        page.wait_for_timeout(20)
+        page.wait_for_timeout(50)
     return None
+
+
+# Before Stop is clicked: in the page, when the browser receives the click and when
+# the progress line first says the run ended (every 10 ms), in the page's clock.
+ENDED_JS = """() => {
+  const e = window.__mbEnded = {press: null, at: null, text: ""};
+  document.addEventListener("pointerdown", ev => { e.press = ev.timeStamp; },
+                            {capture: true, once: true});
+  clearInterval(window.__mbEndTimer);
+  window.__mbEndTimer = setInterval(() => {
+    const bar = document.querySelector('[data-testid="stMain"] [data-testid="stProgress"]');
+    const text = bar ? bar.innerText.trim() : "";
+    if (/· (done|stopped|diverged|failed|cancelled)\\b/.test(text)) {
+      e.at = performance.now(); e.text = text; clearInterval(window.__mbEndTimer); }
+  }, 10);
+}"""
 
 
 def model_slider(lesson_id: str) -> str | None:
@@ -247,11 +275,17 @@ def fresh_first(browser, url: str, lesson_id: str) -> float | None:
         tab = StPage(context.new_page(), url).goto(lesson_id)
         new_seed(tab)
         page, before = tab.page, _progress(tab.page)
+        page.evaluate(SAMPLER_JS, 20)
         t0 = time.monotonic()
         _train_button(page).click()
         while time.monotonic() - t0 < 300:
-            if _is_new_run(_progress(page), before) and tab.plotly_points() >= 1:
-                first = round(time.monotonic() - t0, 2)
+            samples = page.evaluate("() => window.__mbSamples")
+            seen = next((x for x in samples if _is_new_run(x["progress"], before)
+                         and x["points"] >= 1), None)
+            if seen is not None:
+                press = page.evaluate("() => window.__mbPress") or 0.0
+                page.evaluate("() => clearInterval(window.__mbTimer)")
+                first = round((seen["t"] - press) / 1000, 2)
                 try:
                     page.get_by_role("button", name=re.compile(r"Stop$")).first.click(
                         timeout=2000, force=True)
@@ -310,7 +344,9 @@ def bench_lesson(tab, browser, url: str, lesson_id: str, repeats: int) -> dict:
             "upd/s": med([r["upd/s"] for r in runs]), "states": med([r["states"] for r in runs]),
             "empty": med([r["empty"] for r in runs if r["empty"] is not None]),
             "done": med([r["done"] for r in runs]),
-            "stop": med([s["stop"] for s in stops]), "after stop": med([s["after"] for s in stops]),
+            "stop": med([s["stop"] for s in stops]),
+            "stop (driver)": med([s["stop (driver)"] for s in stops]),
+            "after stop": med([s["after"] for s in stops]),
             "stops": f"{len(stops)}/{repeats}",
             "param": med([s["count"] for s in sliders if s["count"] is not None]),
             "diagram": med([s["diagram"] for s in sliders if s["diagram"] is not None]),
