@@ -43,6 +43,9 @@ QUEUED_SECONDS = 5.0
 STOP_SECONDS = 0.6      # Stop waits this long for the job's end, to show it in the same run
 ASK_SECONDS = 0.05      # how often a waiting live view looks whether a click asked for the page
 REDRAWS = RedrawBudget(per_second_default())
+# A comparison not yet run holds a short empty chart: at full height it was a large
+# blank box in the middle of the lesson, and it grows when the runs start.
+EMPTY_COMPARISON_HEIGHT = 220
 
 
 def _watches() -> dict:
@@ -364,7 +367,8 @@ def _live_many(slot: str, was_running: bool, metric: str, params: dict, kind: st
         empty = f"Press {label}: the curves are drawn here as they learn"
         chart(figures.curves(series, metric, y=metric,
                              empty=empty if not watches else figures.WAITING,
-                             log_y=metric.endswith("loss") and kind == "regression"),
+                             log_y=metric.endswith("loss") and kind == "regression",
+                             height=400 if watches else EMPTY_COMPARISON_HEIGHT),
               key=f"{slot}_overlay")
     if rows:
         table(rows)
