@@ -30,6 +30,9 @@ MAX_RESULT_BYTES = 256 * 2**20     # a result larger than this is refused when r
 # Result. So Stop and the end of a training reach the page without waiting
 # for the model file.
 LATE_FILES = "finish_early"
+# How many traced networks a worker keeps (training.job.TrainerCache), and so how
+# many the server remembers per worker for warm-ups (engine.worker.Worker.traced)
+TRACED_PER_WORKER = 3
 
 
 class Status(StrEnum):

@@ -35,7 +35,6 @@ from mbcore.lessons import ALL_LESSONS
 
 DEFAULT_JOB_FN = "mbcore.training.job:run_train_job"
 WARM_UP = "warm-up"         # the owner of warm-up jobs (JobRunner.warm_up)
-TRACED = 3                  # networks a worker keeps traced (training.job.TrainerCache)
 
 
 def job_key(spec):
@@ -262,7 +261,6 @@ class JobRunner:
 
     def _spawn(self):
         w = Worker(self._outbox, next(self._worker_numbers), self._per_worker, self._job_fn)
-        w.traced = deque(maxlen=TRACED)     # trace keys of its last jobs, newest last
         self._workers[w.number] = w
 
     def _fair_order(self) -> list[str]:

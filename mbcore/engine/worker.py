@@ -23,10 +23,12 @@ import subprocess
 import sys
 import threading
 import traceback
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
-from mbcore.engine.protocol import LATE_FILES, Event, EventType, Result, Status
+from mbcore.engine.protocol import (LATE_FILES, TRACED_PER_WORKER, Event, EventType, Result,
+                                    Status)
 
 _HEADER = struct.Struct("<Q")
 ROOT = str(Path(__file__).resolve().parents[2])
@@ -79,6 +81,9 @@ class Worker:
         self.number, self.jobs_per_worker = number, jobs_per_worker
         self.job: str | None = None        # the job it is running
         self.served = 0                     # jobs handed to it
+        # the trace keys (TrainJob.trace_key) of its last jobs, newest last: what its
+        # trainer cache (training.job.TrainerCache) holds, as far as the server knows
+        self.traced: deque = deque(maxlen=TRACED_PER_WORKER)
         self._lock = threading.Lock()
         env = {**WORKER_ENV, **os.environ}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")]))

@@ -19,8 +19,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 
-from mbcore.engine.protocol import (LATE_FILES, Event, EventType, Result, Status,  # noqa: E402
-                                    TrainJob)
+from mbcore.engine.protocol import (LATE_FILES, TRACED_PER_WORKER, Event, EventType,  # noqa: E402
+                                    Result, Status, TrainJob)
 from mbcore.lessons import Experiment  # noqa: E402
 from mbcore.network.builder import build_model  # noqa: E402
 from mbcore.training.insights import Live  # noqa: E402
@@ -128,7 +128,7 @@ def _tf_caches_kept():
 class TrainerCache:
     """A few traced trainers, least recently used dropped first."""
 
-    def __init__(self, size: int = 3):
+    def __init__(self, size: int = TRACED_PER_WORKER):
         self.size = size
         self._items: OrderedDict = OrderedDict()
         self.hits = 0
