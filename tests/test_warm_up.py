@@ -43,8 +43,8 @@ def test_a_training_after_a_warm_up_reuses_its_trace(runner):
     assert cold.status == Status.DONE and not cold.reused_trace     # the oracle's other side
 
     wider = dict(left_width=24)                  # another network: not traced yet
-    assert runner.warm_up(job(**wider)) == 1
-    assert runner.warm_up(job(seed=7, **wider)) == 0, "the seed does not change the trace"
+    assert runner.warm_up(job(**wider))
+    assert not runner.warm_up(job(seed=7, **wider)), "the seed does not change the trace"
     until(lambda: runner.warming() == 0)
     result = runner.wait(runner.start(job(seed=2, **wider)), timeout=120)
     assert result.status == Status.DONE and result.epoch == TINY["epochs"]
@@ -55,7 +55,7 @@ def test_a_training_after_a_warm_up_reuses_its_trace(runner):
 def test_a_training_asked_for_during_a_warm_up_does_not_wait_for_it(runner):
     """The warm-up is cancelled (at its next report); the training then runs whole."""
     long = dict(n_train=2000, batch_size=1, epochs=50)      # minutes, if nothing stopped it
-    assert runner.warm_up(job(**long)) == 1
+    assert runner.warm_up(job(**long))
     until(lambda: runner.warming() == 1)
     real = runner.start(job(seed=3))
     result = runner.wait(real, timeout=120)
@@ -65,7 +65,7 @@ def test_a_training_asked_for_during_a_warm_up_does_not_wait_for_it(runner):
 
 def test_warm_ups_are_never_results_and_never_crowd_the_queue(runner):
     warm = job(seed=4)
-    assert runner.warm_up(warm) == 1
+    assert runner.warm_up(warm)
     until(lambda: runner.warming() == 0)
     # the same settings, one epoch, shared: trained for real, not the warm-up's leftovers
     same = runner.start(job(seed=4, epochs=1), share=True)
@@ -74,12 +74,27 @@ def test_warm_ups_are_never_results_and_never_crowd_the_queue(runner):
 
     busy = runner.start(job(**{"n_train": 2000, "batch_size": 1, "epochs": 50}))
     alone = TrainJob(warm.settings.replace(left_width=40), runs_alone=True)
-    assert runner.warm_up(alone) == 0, "a net that needs the pool to itself runs beside nothing"
+    assert not runner.warm_up(alone), "a net that needs the pool to itself runs beside nothing"
     queued = runner.start(job(seed=5))
-    assert runner.warm_up(job(left_width=48)) == 0, "no warm-up while trainings wait"
+    assert not runner.warm_up(job(left_width=48)), "no warm-up while trainings wait"
     for job_id in (queued, busy):
         runner.cancel(job_id)
         until(lambda job_id=job_id: runner.status(job_id) in FINISHED)
+
+
+def test_warm_ups_take_at_most_a_quarter_of_a_workers_life():
+    """A worker is replaced after `jobs_per_worker` jobs, warm-ups included: slider
+    moves must not use up the pool (each successor loads TensorFlow again)."""
+    r = JobRunner(workers=1, jobs_per_worker=8)
+    try:
+        assert r.warm_up(job(left_width=11))
+        until(lambda: r.warming() == 0)
+        assert r.warm_up(job(left_width=12))
+        until(lambda: r.warming() == 0)
+        assert not r.warm_up(job(left_width=13)), "2 of 8 jobs were warm-ups already"
+        assert r.wait(r.start(job(left_width=13)), timeout=120).status == Status.DONE
+    finally:
+        r.shutdown()
 
 
 @pytest.mark.usefixtures("end_workers")

@@ -194,7 +194,9 @@ def one_stop(tab, timeout: float = 120.0) -> dict | None:
     before = _progress(page)
     _train_button(page).click()
     t0 = time.monotonic()
-    while not (_is_new_run(_progress(page), before) and tab.plotly_points() >= 1):
+    # the new run's first epoch: its progress line (the chart may still hold the
+    # last run's curve, and a Stop pressed before an epoch only cancels a start)
+    while not (_is_new_run(_progress(page), before) and EPOCH_RE.search(_progress(page))):
         if time.monotonic() - t0 > timeout:
             return None
         page.wait_for_timeout(20)

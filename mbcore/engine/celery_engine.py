@@ -140,12 +140,13 @@ class CeleryEngine:
             self.state.r.delete(self.state.k("resume", new_id))
         return job_id
 
-    def warm_up(self, job: TrainJob) -> int:
-        """Asks no worker (returns 0): a Celery task goes to whichever pool process
-        takes it first, so a warm-up could not be sent to each worker, and on a
-        cluster busy with the class it would take a worker from a real training.
-        Its workers still load TensorFlow before their first task."""
-        return 0
+    def warm_up(self, job: TrainJob) -> bool:
+        """Asks no worker (returns False): a Celery task goes to whichever pool
+        process takes it first, so the Train that follows would rarely find the
+        worker that traced its network, and on a cluster busy with the class a
+        warm-up would take a worker from a real training. The workers still load
+        TensorFlow before their first task."""
+        return False
 
     @_redis_away_is_lost
     def events(self, job_id: str, since: int = 0, watcher: str | None = None) -> list[Event]:

@@ -39,7 +39,7 @@ class Engine(Protocol):
     def start(self, job: TrainJob, watcher: str | None = None, owner: str = "",
               share: bool = False) -> str: ...  # job.presenter: the lecturer's, served first
 
-    def warm_up(self, job: TrainJob) -> int: ...   # idle workers trace it; returns how many
+    def warm_up(self, job: TrainJob) -> bool: ...   # an idle worker traces it; whether one does
 
     def events(self, job_id: str, since: int = 0, watcher: str | None = None) -> list[Event]: ...
 
@@ -136,13 +136,13 @@ def start_job(job: TrainJob, watcher: str | None = None, owner: str = "",
     return shared_runner().start(job, watcher=watcher, owner=owner, share=share)
 
 
-def warm_up(job: TrainJob, env=os.environ) -> int:
-    """Ask the engine's idle workers to trace this network before Train is pressed
-    (Engine.warm_up); MBCORE_WARM_UP=0 turns it off. A cluster that does not answer
-    is not the page's concern here: the next start says so."""
+def warm_up(job: TrainJob, env=os.environ) -> bool:
+    """Ask the engine to have an idle worker trace this network before Train is
+    pressed (Engine.warm_up); MBCORE_WARM_UP=0 turns it off. A cluster that does
+    not answer is not the page's concern here: the next start says so."""
     if env.get("MBCORE_WARM_UP", "1").strip() == "0":
-        return 0
+        return False
     try:
         return shared_engine().warm_up(job)
     except ClusterUnavailable:
-        return 0
+        return False

@@ -51,8 +51,8 @@ class Outcome:
         return values[-1] if values else None
 
 
-def warm_up(exp: Experiment) -> int:
-    """Have idle workers trace this experiment's network while the page is read,
+def warm_up(exp: Experiment) -> bool:
+    """Have an idle worker trace this experiment's network while the page is read,
     so that its Train does not wait for the trace (engine.warm_up)."""
     return engine_warm_up(TrainJob(exp.settings, runs_alone=exp.lesson.runs_alone))
 

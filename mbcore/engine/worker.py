@@ -84,6 +84,7 @@ class Worker:
         # the trace keys (TrainJob.trace_key) of its last jobs, newest last: what its
         # trainer cache (training.job.TrainerCache) holds, as far as the server knows
         self.traced: deque = deque(maxlen=TRACED_PER_WORKER)
+        self.warm_ups = 0                   # of the jobs handed to it (JobRunner.warm_up)
         self._lock = threading.Lock()
         env = {**WORKER_ENV, **os.environ}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")]))
