@@ -12,7 +12,9 @@ the top of the screen and saves what the room sees:
   <lesson>-compare-laptop-1280x800.png   with --compare: the lesson's comparison
                                      (e.g. the merge-mode shoot-out) once it is done
 
-under artifacts/screenshots/lecture/ (or --out). Each training gets a seed of
+under artifacts/screenshots/lecture/ (or --out). The server paces a training's
+first ten progress reports 0.5 s apart (MBCORE_PACE_SECONDS; 0.2 s in class), so
+that even an 8-epoch training is still running in its picture. Each training gets a seed of
 its own (in the URL), so no finished result is reused and the curve is caught
 while it grows. A picture-taking tool, not a test: it asserts nothing.
 """
@@ -46,6 +48,7 @@ COMPARE = {"merge_modes": "Shoot-out", "depth_residual": "Plain vs residual",
            "multimodal": "Ablation", "aux_output": "Compare auxiliary weights"}
 
 FIRST_POINTS_JS = "() => (" + POINTS_JS + ")() > 0"
+PACE_SECONDS = "0.5"       # the server's MBCORE_PACE_SECONDS: every training is caught mid-way
 
 
 def _train_button(page):
@@ -184,7 +187,9 @@ def main(argv=None) -> int:
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="mb-shots-") as home, \
             open(Path(home) / "server.log", "w") as log:
-        proc = start_server(port, home, log)
+        # reports paced at 0.5 s (the first ten): aux_output's 8 epochs end in about
+        # 2 s, before the picture, which comes a second or so after the first point
+        proc = start_server(port, home, log, MBCORE_PACE_SECONDS=PACE_SECONDS)
         try:
             wait_healthy(url, proc, 180)
             with sync_playwright() as p:

@@ -102,10 +102,13 @@ def _presenter_frame(exp: Experiment | None, text: str, rankdir: str):
 # Where this page run's training panel goes (a container under the diagram), if the
 # page has one: per script thread, like the chart scopes.
 _training_area: ContextVar = ContextVar("mbcore_training_area", default=None)
-_compact: ContextVar[bool] = ContextVar("mbcore_compact_charts", default=False)
+_compact: ContextVar[int] = ContextVar("mbcore_compact_charts", default=0)   # px, 0: none
 _panel: ContextVar[Panel | None] = ContextVar("mbcore_chart_panel", default=None)
 _row: ContextVar[dict | None] = ContextVar("mbcore_chart_panel_row", default=None)
 COMPACT_HEIGHT = 280     # px: Train row, a two-line progress, loss curve and fit in 800 px
+# px: the same in 800 px when loss and metrics stand one above the other (a curve
+# pair per output, or A over B), the fits under them
+STACKED_HEIGHT = 200
 
 
 @contextlib.contextmanager
@@ -121,10 +124,10 @@ def training_area():
 
 
 @contextlib.contextmanager
-def compact_charts():
-    """Charts drawn inside are at most COMPACT_HEIGHT high (also in a fragment's
+def compact_charts(height: int = COMPACT_HEIGHT):
+    """Charts drawn inside are at most `height` px high (also in a fragment's
     own reruns, which run only the fragment: it says so itself)."""
-    token = _compact.set(True)
+    token = _compact.set(height)
     try:
         yield
     finally:
@@ -210,7 +213,8 @@ def heading(text: str) -> None:
 def chart(fig, key: str | None = None) -> None:
     key, config = placed(fig, key)     # A/B key prefix, PNG file name, kept for downloads
     panel = _panel.get()
-    lower = _compact.get() and (fig.layout.height or 0) > COMPACT_HEIGHT
+    limit = _compact.get()
+    lower = bool(limit) and (fig.layout.height or 0) > limit
     if panel is None and not lower and not presenting():
         st.plotly_chart(fig, width="stretch", key=key, config=config)
         return
@@ -218,7 +222,7 @@ def chart(fig, key: str | None = None) -> None:
     # a Plotly figure built again from it took as long as the figure itself).
     spec = fig.to_dict()
     if lower:
-        spec["layout"] = compact_layout(spec.get("layout", {}))
+        spec["layout"] = compact_layout(spec.get("layout", {}), limit)
     if presenting():
         spec["layout"] = projector_layout(spec.get("layout", {}))
     if panel is not None:

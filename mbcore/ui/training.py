@@ -17,7 +17,8 @@ from mbcore.settings import Settings, SettingsError
 from mbcore.ui import ab_compare
 from mbcore.ui.charts import chart_scope, collect_from_here
 from mbcore.ui.downloads import downloads_panel
-from mbcore.ui.frame import chart, chart_panel, compact_charts, side_by_side, table, training_area
+from mbcore.ui.frame import (COMPACT_HEIGHT, STACKED_HEIGHT, chart, chart_panel, compact_charts,
+                             side_by_side, table, training_area)
 from mbcore.ui.links import lecturing
 from mbcore.ui.model import experiment
 from mbcore.ui.redraws import RedrawBudget, per_second_default
@@ -216,7 +217,8 @@ def _live_one(slot: str, was_running: bool, live, a=None, collected: list | None
     status = st.container()                      # the progress line, always first
     watch = _watches().get(slot)
     if watch is None:
-        with chart_scope(name=lesson_id, collect=[]), compact_charts(), \
+        with chart_scope(name=lesson_id, collect=[]), \
+                compact_charts(STACKED_HEIGHT if _stacked(kind, outputs) else COMPACT_HEIGHT), \
                 chart_panel(slot, live=True):
             _curves(slot, {}, empty=figures.BEFORE_TRAIN, kind=kind, outputs=outputs)
         return
@@ -230,8 +232,8 @@ def _live_one(slot: str, was_running: bool, live, a=None, collected: list | None
         collected = []
     collected.clear()
     with chart_scope(name=lesson_id, collect=collected), \
-            compact_charts(), chart_panel(slot, live=not watch.finished,
-                                          revision=str(watch.watcher)):
+            compact_charts(STACKED_HEIGHT if _stacked(kind, outputs, a) else COMPACT_HEIGHT), \
+            chart_panel(slot, live=not watch.finished, revision=str(watch.watcher)):
         _curves(slot, watch.history, a, empty=_no_curve(watch), kind=kind, outputs=outputs)
         if a is not None:
             ab_compare.numbers(a, snapshot)
@@ -241,6 +243,11 @@ def _live_one(slot: str, was_running: bool, live, a=None, collected: list | None
             live(snapshot)
     if was_running:
         _news(watch, slot)
+
+
+def _stacked(kind: str, outputs: int, a=None) -> bool:
+    """Whether the loss and metric charts stand one above the other (see _curves)."""
+    return kind != "regression" and (outputs > 1 or a is not None)
 
 
 def _no_curve(watch) -> str:
@@ -260,21 +267,25 @@ def _curves(slot: str, history: dict, a=None, empty: str = figures.WAITING,
     Side by side only when each chart holds one train/validation pair: with a
     pair per output (`outputs` > 1) or A's curves over B's, the legend stands
     beside the plot, and in half the panel it left the plot a sliver."""
-    regression = (kind or _watches()[slot].exp.lesson.kind) == "regression"
+    kind = kind or _watches()[slot].exp.lesson.kind
+    regression = kind == "regression"
     series = loss_and_metric_series(history)
     pinned = loss_and_metric_series(a.history) if a is not None else None
     titles = ("Loss", "Metrics")      # the legend says which curve is which
     # A fixed layout from the first poll on, so the charts are updated, not rebuilt.
     charts = 1 if regression else 2
-    cols = (side_by_side(2) if charts == 2 and outputs == 1 and a is None
-            else [side_by_side(1)[0] for _ in range(charts)])     # one under the other
+    stacked = _stacked(kind, outputs, a)
+    cols = ([side_by_side(1)[0] for _ in range(charts)]           # one under the other
+            if stacked else side_by_side(charts))
     for i, (col, name, y) in enumerate(zip(cols, ("loss", "metrics"), ("loss", "value"))):
         log_y = regression and i == 0
         with col:
+            # stacked charts are short: the key to solid and dashed goes in the title,
+            # and the legend beside the plot has room for every entry
             fig = (figures.overlay(pinned[i], series[i], titles[i], y=y, log_y=log_y,
-                                   empty=empty)
+                                   empty=empty, key_in_title=stacked)
                    if pinned else figures.curves(series[i], titles[i], y=y, log_y=log_y,
-                                                 empty=empty))
+                                                 empty=empty, key_in_title=stacked))
             chart(fig, key=f"{slot}_{name}")
 
 

@@ -68,19 +68,24 @@ LEGEND_ROW_TOP = 74   # px above the plot: the title, then a one-row legend unde
 
 
 def curves(series: dict[str, list], title: str, y: str = "loss", x: str = "epoch",
-           log_y: bool = False, height: int = 400, empty: str = WAITING) -> go.Figure:
+           log_y: bool = False, height: int = 400, empty: str = WAITING,
+           key_in_title: bool = False) -> go.Figure:
     """One line per named series; 'val …' series are dashed in their partner's colour.
 
     `series` maps a legend name to per-epoch values; a name starting with
     'val ' is drawn dashed in the colour of the name without the prefix.
+    `key_in_title`: a crowded legend's key (solid, dashed) goes in the title, for
+    a chart too short for the key and every entry beside the plot.
     """
     crowded = len(series) > 2          # then one legend entry per pair, on the right
     traces = _curve_traces(series, _partners(series), crowded=crowded)
-    return _curves_figure(traces, series, title, x, y, log_y, height, crowded, empty)
+    return _curves_figure(traces, series, title, x, y, log_y, height, crowded, empty,
+                          key_in_title)
 
 
 def overlay(a: dict[str, list], b: dict[str, list], title: str, y: str = "loss",
-            log_y: bool = False, height: int = 400, empty: str = WAITING) -> go.Figure:
+            log_y: bool = False, height: int = 400, empty: str = WAITING,
+            key_in_title: bool = False) -> go.Figure:
     """Pinned run A against run B on one chart: the same colour for the same curve,
     A thin and faded, B bold, so each pair reads as 'before' and 'after'."""
     both = {**{f"A {k}": v for k, v in a.items()}, **b}
@@ -88,7 +93,8 @@ def overlay(a: dict[str, list], b: dict[str, list], title: str, y: str = "loss",
     crowded = len(both) > 2
     traces = (_curve_traces(a, base, label="A · ", width=2, opacity=0.45, crowded=crowded)
               + _curve_traces(b, base, label="B · ", crowded=crowded))
-    return _curves_figure(traces, both, title, "epoch", y, log_y, height, crowded, empty)
+    return _curves_figure(traces, both, title, "epoch", y, log_y, height, crowded, empty,
+                          key_in_title)
 
 
 def _partners(series: dict) -> list[str]:
@@ -113,15 +119,19 @@ def _curve_traces(series: dict, base: list[str], label: str = "", width: float =
 
 
 def _curves_figure(traces: list[dict], series: dict, title: str, x: str, y: str, log_y: bool,
-                   height: int, crowded: bool, empty: str = WAITING) -> go.Figure:
+                   height: int, crowded: bool, empty: str = WAITING,
+                   key_in_title: bool = False) -> go.Figure:
     """The curves' figure, made in one go (the live view rebuilds it a few times a second)."""
+    pairs = any(shown_val(n) for n in series)
+    key_in_title = key_in_title and crowded and pairs
+    if key_in_title:
+        title = f"{title} · {PAIR_KEY.replace('<br>', ', ')}"
     layout = _layout_dict(title, x, y, height)
     if not any(len(v) for v in series.values()):    # before the first epoch, or none came
         layout.update(annotations=[dict(text=empty, showarrow=False, xref="paper",
                                         yref="paper", x=0.5, y=0.5, font=dict(size=FONT + 2))])
         layout["xaxis"]["visible"] = layout["yaxis"]["visible"] = False
         return go.Figure(data=traces, layout=layout)
-    pairs = any(shown_val(n) for n in series)
     if crowded:
         # one entry per train/validation pair, beside the plot: above or below a
         # short live chart, rows of entries took half its height
@@ -129,7 +139,8 @@ def _curves_figure(traces: list[dict], series: dict, title: str, x: str, y: str,
         # legend taller than the plot scrolls and hides its last entries)
         entries = sum(1 for trace in traces if trace["showlegend"])
         layout.update(legend=dict(orientation="v", x=1.02, y=1, yanchor="top",
-                                  title=dict(text=PAIR_KEY if pairs else None),
+                                  title=dict(text=PAIR_KEY if pairs and not key_in_title
+                                             else None),
                                   font=dict(size=FONT - 3), tracegroupgap=0),
                       height=max(height, LEGEND_ROOM + 22 * entries))
         layout["margin"]["t"] = 50
