@@ -30,6 +30,23 @@ def test_a_log_loss_chart_labels_its_ticks_in_full():
     assert len(axis.tickvals) >= 3
 
 
+def test_a_short_training_has_a_tick_per_epoch_and_no_half_epochs():
+    few = figures.curves({"loss": [0.7, 0.6, 0.4, 0.3]}, "Loss")
+    assert (few.layout.xaxis.tick0, few.layout.xaxis.dtick) == (1, 1)
+    many = figures.curves({"loss": [1.0 / (i + 1) for i in range(200)]}, "Loss")
+    assert many.layout.xaxis.dtick is None        # Plotly's own whole steps: 50, 100...
+
+
+def test_stacked_charts_carry_the_solid_dashed_key_in_the_title_and_keep_every_entry():
+    series = {"loss": [1, 0.5], "val loss": [1.1, 0.6], "a_loss": [0.5, 0.2],
+              "val a_loss": [0.6, 0.3], "b_loss": [0.5, 0.3], "val b_loss": [0.5, 0.3]}
+    fig = figures.curves(series, "Loss", key_in_title=True)
+    assert "solid: training, dashed: validation" in fig.layout.title.text
+    assert fig.layout.legend.title.text is None
+    assert sum(1 for t in fig.data if t.showlegend) == 3        # one entry per pair
+    assert figures.PAIR_KEY == figures.curves(series, "Loss").layout.legend.title.text
+
+
 def test_a_pair_of_curves_has_its_legend_in_a_row_above_the_plot_never_over_it():
     # an overfitting net: the validation loss turns back up into the top right corner
     fig = figures.curves({"loss": [2.0, 0.5, 0.1, 0.05], "val loss": [2.1, 1.0, 3.0, 9.0]},

@@ -65,6 +65,7 @@ BEFORE_TRAIN = "Press Train: the curves are drawn here as it learns"
 PAIR_KEY = "solid: training<br>dashed: validation"   # a crowded legend's heading
 LEGEND_ROOM = 170     # px of a figure that are not its legend's entries (title, axis, key)
 LEGEND_ROW_TOP = 74   # px above the plot: the title, then a one-row legend under it
+WHOLE_EPOCH_TICKS = 10   # up to this many epochs, the epoch axis has a tick at each
 
 
 def curves(series: dict[str, list], title: str, y: str = "loss", x: str = "epoch",
@@ -154,6 +155,9 @@ def _curves_figure(traces: list[dict], series: dict, title: str, x: str, y: str,
         layout["margin"]["t"] = LEGEND_ROW_TOP
     if log_y:
         layout["yaxis"].update(_log_axis_dict([v for vs in series.values() for v in vs]))
+    if max(len(v) for v in series.values()) <= WHOLE_EPOCH_TICKS:
+        # a few epochs: one tick each (Plotly's own steps of 0.5 read as half epochs)
+        layout["xaxis"].update(tick0=1, dtick=1)
     return go.Figure(data=traces, layout=layout)
 
 
