@@ -82,16 +82,16 @@ def test_warm_ups_are_never_results_and_never_crowd_the_queue(runner):
         until(lambda job_id=job_id: runner.status(job_id) in FINISHED)
 
 
-def test_warm_ups_take_at_most_a_quarter_of_a_workers_life():
+def test_warm_ups_take_at_most_half_of_a_workers_life():
     """A worker is replaced after `jobs_per_worker` jobs, warm-ups included: slider
     moves must not use up the pool (each successor loads TensorFlow again)."""
-    r = JobRunner(workers=1, jobs_per_worker=8)
+    r = JobRunner(workers=1, jobs_per_worker=4)
     try:
         assert r.warm_up(job(left_width=11))
         until(lambda: r.warming() == 0)
         assert r.warm_up(job(left_width=12))
         until(lambda: r.warming() == 0)
-        assert not r.warm_up(job(left_width=13)), "2 of 8 jobs were warm-ups already"
+        assert not r.warm_up(job(left_width=13)), "2 of 4 jobs were warm-ups already"
         assert r.wait(r.start(job(left_width=13)), timeout=120).status == Status.DONE
     finally:
         r.shutdown()

@@ -39,7 +39,7 @@ class Engine(Protocol):
     def start(self, job: TrainJob, watcher: str | None = None, owner: str = "",
               share: bool = False) -> str: ...  # job.presenter: the lecturer's, served first
 
-    def warm_up(self, job: TrainJob) -> bool: ...   # an idle worker traces it; whether one does
+    def warm_up(self, job: TrainJob) -> bool: ...   # idle workers trace it; whether any does
 
     def events(self, job_id: str, since: int = 0, watcher: str | None = None) -> list[Event]: ...
 
@@ -137,7 +137,7 @@ def start_job(job: TrainJob, watcher: str | None = None, owner: str = "",
 
 
 def warm_up(job: TrainJob, env=os.environ) -> bool:
-    """Ask the engine to have an idle worker trace this network before Train is
+    """Ask the engine to have idle workers trace this network before Train is
     pressed (Engine.warm_up); MBCORE_WARM_UP=0 turns it off. A cluster that does
     not answer is not the page's concern here: the next start says so."""
     if env.get("MBCORE_WARM_UP", "1").strip() == "0":

@@ -140,43 +140,41 @@ class JobRunner:
         return job_id
 
     def warm_up(self, job: TrainJob) -> bool:
-        """Have an idle worker trace this network now, so that a Train pressed
+        """Have the idle workers trace this network now, so that a Train pressed
         later gets its first epoch without waiting for the trace (over a second
-        for a recurrent net). Returns whether a worker was asked.
+        for a recurrent or a deep net). Returns whether a worker was asked.
 
-        One worker, which then gets the Train (_start_queued prefers a worker
-        with the network traced), and at most a quarter of a worker's jobs: a
-        warm-up counts towards the jobs after which a worker is replaced (its
-        trace leaks like any), and warming every worker at every slider move
-        would replace the pool every few minutes, each successor loading
-        TensorFlow again. Only while nothing waits in the queue and nothing that
-        must run alone runs; a training that has to wait cancels the warm-ups
-        (after their trace). Warm-ups are never shared, stored or counted as
-        trainings."""
+        Every idle worker that has not traced it lately, so the Train finds one
+        whichever is free (_start_queued prefers a worker with the network
+        traced), one only for a net that runs alone. At most half of a worker's
+        jobs are warm-ups: they count towards the jobs after which a worker is
+        replaced (their traces leak like any), and slider moves must not use up
+        the pool. Only while nothing waits in the queue and nothing that must run
+        alone runs; a training that has to wait cancels the warm-ups (after their
+        trace). Warm-ups are never shared, stored or counted as trainings."""
         if not isinstance(job, TrainJob):
             return False
-        key = job.trace_key()
+        key, asked = job.trace_key(), 0
         with self._lock:
             running = [j for j in self._jobs.values() if j.status == Status.RUNNING]
             if self._closed or self._queue or any(j.alone for j in running) \
                     or (job.runs_alone and running):
                 return False     # a memory-heavy net runs beside nothing, not even a warm-up
-            if any(key in w.traced for w in self._workers.values()):
-                return False     # a worker has it, or is tracing it
-            idle = [w for w in self._workers.values() if w.job is None and not w.retiring
-                    and w.warm_ups < max(1, self._per_worker // 4)]
-            if not idle:
-                return False
-            w = min(idle, key=lambda w: w.served)          # the longest left to live
-            job_id = uuid.uuid4().hex[:12]
-            warm = job.warming()
-            record = self._jobs[job_id] = _Job(job_id, next(self._numbers), warm, WARM_UP)
-            record.status = Status.RUNNING
-            _traced(w, key)
-            w.warm_ups += 1
-            w.run(record.number, job_id, warm)
-            self.stats["warm_ups"] += 1
-        return True
+            for w in self._workers.values():
+                if w.job is not None or w.retiring or key in w.traced \
+                        or w.warm_ups >= max(1, self._per_worker // 2) \
+                        or (job.runs_alone and asked):
+                    continue
+                job_id = uuid.uuid4().hex[:12]
+                warm = job.warming()
+                record = self._jobs[job_id] = _Job(job_id, next(self._numbers), warm, WARM_UP)
+                record.status = Status.RUNNING
+                _traced(w, key)
+                w.warm_ups += 1
+                w.run(record.number, job_id, warm)
+                asked += 1
+            self.stats["warm_ups"] += asked
+        return asked > 0
 
     def warming(self) -> int:
         """How many workers are tracing a network for a warm-up now."""
@@ -313,9 +311,12 @@ class JobRunner:
                 1 for j in self._jobs.values() if j.status == Status.RUNNING))
 
     def _warming(self, key) -> bool:
-        """Whether a worker is tracing this network for a warm-up now."""
+        """Whether a worker is tracing this network for a warm-up now, past its
+        first job (a new worker's first job waits for TensorFlow to load: an idle
+        worker that traces the network itself is then sooner)."""
         return any(w.job in self._jobs and self._jobs[w.job].owner == WARM_UP
-                   and w.traced and w.traced[-1] == key for w in self._workers.values())
+                   and w.served > 1 and w.traced and w.traced[-1] == key
+                   for w in self._workers.values())
 
     def _watch(self, job: _Job, watcher: str | None):
         if watcher is not None:

@@ -52,7 +52,7 @@ class Outcome:
 
 
 def warm_up(exp: Experiment) -> bool:
-    """Have an idle worker trace this experiment's network while the page is read,
+    """Have idle workers trace this experiment's network while the page is read,
     so that its Train does not wait for the trace (engine.warm_up)."""
     return engine_warm_up(TrainJob(exp.settings, runs_alone=exp.lesson.runs_alone))
 

@@ -183,7 +183,7 @@ def _train_panel(exp: Experiment, live, title: str):
     running, row = _buttons(slot, "Train", exp)
     watch = _watches().get(slot)
     if watch is None or watch.settings != settings:
-        warm_up(exp)      # Train would start this network: an idle worker traces it meanwhile
+        warm_up(exp)      # Train would start this network: idle workers trace it meanwhile
     ab_compare.pin_buttons(row, lesson_id, watch, running)
     # One place for the notes, whatever they hold, so that the charts' frame
     # below stays where it was from before Train to the end (and is kept).
