@@ -202,7 +202,7 @@ def one_stop(tab, timeout: float = 120.0) -> dict | None:
         page.wait_for_timeout(20)
     match = EPOCH_RE.search(_progress(page))
     at_click = int(match[1]) if match else 0
-    page.evaluate(ENDED_JS)
+    page.evaluate(ENDED_JS, FINISHED_RE.pattern)
     t1 = time.monotonic()
     try:
         page.get_by_role("button", name=re.compile(r"Stop$")).first.click(timeout=2000, force=True)
@@ -224,7 +224,7 @@ def one_stop(tab, timeout: float = 120.0) -> dict | None:
 
 # Before Stop is clicked: in the page, when the browser receives the click and when
 # the progress line first says the run ended (every 10 ms), in the page's clock.
-ENDED_JS = """() => {
+ENDED_JS = """(ended) => {
   const e = window.__mbEnded = {press: null, at: null, text: ""};
   document.addEventListener("pointerdown", ev => { e.press = ev.timeStamp; },
                             {capture: true, once: true});
@@ -232,7 +232,7 @@ ENDED_JS = """() => {
   window.__mbEndTimer = setInterval(() => {
     const bar = document.querySelector('[data-testid="stMain"] [data-testid="stProgress"]');
     const text = bar ? bar.innerText.trim() : "";
-    if (/· (done|stopped|diverged|failed|cancelled)\\b/.test(text)) {
+    if (new RegExp(ended).test(text)) {
       e.at = performance.now(); e.text = text; clearInterval(window.__mbEndTimer); }
   }, 10);
 }"""

@@ -92,7 +92,7 @@ class TrainJob:
         cls = type(self.settings)
         free = {name: spec_of(cls, name).default for name in ("seed", "epochs")
                 if hasattr(self.settings, name)}
-        return (type(self.settings).__name__, dataclasses.replace(self.settings, **free))
+        return (cls.__name__, dataclasses.replace(self.settings, **free))
 
     def warming(self) -> "TrainJob":
         """The warm-up job for these settings: one epoch, nothing kept."""

@@ -179,8 +179,7 @@ class JobRunner:
     def warming(self) -> int:
         """How many workers are tracing a network for a warm-up now."""
         with self._lock:
-            return sum(1 for w in self._workers.values()
-                       if w.job in self._jobs and self._jobs[w.job].owner == WARM_UP)
+            return sum(1 for w in self._workers.values() if self._warms(w))
 
     def events(self, job_id: str, since: int = 0, watcher: str | None = None) -> list[Event]:
         """Events after the first `since`; polling as `watcher` keeps the job alive."""
@@ -284,9 +283,8 @@ class JobRunner:
         self._start_queued()
         if self._queue:            # a training waits: warm-ups give way (after their trace)
             for w in self._workers.values():
-                job = self._jobs.get(w.job or "")
-                if job is not None and job.owner == WARM_UP and not job.cancelling:
-                    self.cancel(job.id)
+                if self._warms(w) and not self._jobs[w.job].cancelling:
+                    self.cancel(w.job)
 
     def _start_queued(self):
         free = [w for w in self._workers.values() if w.job is None and not w.retiring]
@@ -314,9 +312,13 @@ class JobRunner:
         """Whether a worker is tracing this network for a warm-up now, past its
         first job (a new worker's first job waits for TensorFlow to load: an idle
         worker that traces the network itself is then sooner)."""
-        return any(w.job in self._jobs and self._jobs[w.job].owner == WARM_UP
-                   and w.served > 1 and w.traced and w.traced[-1] == key
+        return any(self._warms(w) and w.served > 1 and w.traced[-1] == key
                    for w in self._workers.values())
+
+    def _warms(self, w: Worker) -> bool:
+        """Whether this worker runs a warm-up now."""
+        job = self._jobs.get(w.job or "")
+        return job is not None and job.owner == WARM_UP
 
     def _watch(self, job: _Job, watcher: str | None):
         if watcher is not None:

@@ -51,10 +51,17 @@ class Outcome:
         return values[-1] if values else None
 
 
+def train_job(exp: Experiment, epochs: int | None = None, resume: bytes | None = None,
+              presenter: bool = False) -> TrainJob:
+    """The job an experiment asks the engine for (the lesson says if it runs alone)."""
+    return TrainJob(exp.settings, epochs, resume, runs_alone=exp.lesson.runs_alone,
+                    presenter=presenter)
+
+
 def warm_up(exp: Experiment) -> bool:
     """Have idle workers trace this experiment's network while the page is read,
     so that its Train does not wait for the trace (engine.warm_up)."""
-    return engine_warm_up(TrainJob(exp.settings, runs_alone=exp.lesson.runs_alone))
+    return engine_warm_up(train_job(exp))
 
 
 class Watch:
@@ -68,8 +75,7 @@ class Watch:
         # of its watchers, and keeps it alive by polling.
         self.watcher = uuid.uuid4().hex
         self.presenter = presenter       # the lecturer's: served before the class's
-        job = TrainJob(exp.settings, epochs, resume, runs_alone=exp.lesson.runs_alone,
-                       presenter=presenter)
+        job = train_job(exp, epochs, resume, presenter)
         self.seen = 0
         self.status = Status.QUEUED
         self.message = ""

@@ -218,9 +218,8 @@ def _live_one(slot: str, was_running: bool, live, a=None, collected: list | None
     watch = _watches().get(slot)
     if watch is None:
         with chart_scope(name=lesson_id, collect=[]), \
-                compact_charts(STACKED_HEIGHT if _stacked(kind, outputs) else COMPACT_HEIGHT), \
-                chart_panel(slot, live=True):
-            _curves(slot, {}, empty=figures.BEFORE_TRAIN, kind=kind, outputs=outputs)
+                compact_charts(_chart_height(kind, outputs)), chart_panel(slot, live=True):
+            _curves(slot, {}, kind, empty=figures.BEFORE_TRAIN, outputs=outputs)
         return
     watch = watch.update()
     if was_running and watch.finished:
@@ -232,9 +231,9 @@ def _live_one(slot: str, was_running: bool, live, a=None, collected: list | None
         collected = []
     collected.clear()
     with chart_scope(name=lesson_id, collect=collected), \
-            compact_charts(STACKED_HEIGHT if _stacked(kind, outputs, a) else COMPACT_HEIGHT), \
+            compact_charts(_chart_height(kind, outputs, a)), \
             chart_panel(slot, live=not watch.finished, revision=str(watch.watcher)):
-        _curves(slot, watch.history, a, empty=_no_curve(watch), kind=kind, outputs=outputs)
+        _curves(slot, watch.history, kind, a, empty=_no_curve(watch), outputs=outputs)
         if a is not None:
             ab_compare.numbers(a, snapshot)
             if live is not None and snapshot.predictions and a.predictions:
@@ -250,6 +249,11 @@ def _stacked(kind: str, outputs: int, a=None) -> bool:
     return kind != "regression" and (outputs > 1 or a is not None)
 
 
+def _chart_height(kind: str, outputs: int, a=None) -> int:
+    """How high the panel's charts are: lower when loss and metrics are stacked."""
+    return STACKED_HEIGHT if _stacked(kind, outputs, a) else COMPACT_HEIGHT
+
+
 def _no_curve(watch) -> str:
     """What an empty loss chart says: waiting, or why no epoch came."""
     if not watch.finished:
@@ -259,15 +263,14 @@ def _no_curve(watch) -> str:
     return f"No epoch finished: {why}."
 
 
-def _curves(slot: str, history: dict, a=None, empty: str = figures.WAITING,
-            kind: str | None = None, outputs: int = 1) -> None:
+def _curves(slot: str, history: dict, kind: str, a=None, empty: str = figures.WAITING,
+            outputs: int = 1) -> None:
     """Loss (and, when classifying, metric) curves; run A's faded under them if pinned.
-    `kind` is the lesson's (read from the slot's training when not given).
+    `kind` is the lesson's ("regression" or "classification").
 
     Side by side only when each chart holds one train/validation pair: with a
     pair per output (`outputs` > 1) or A's curves over B's, the legend stands
     beside the plot, and in half the panel it left the plot a sliver."""
-    kind = kind or _watches()[slot].exp.lesson.kind
     regression = kind == "regression"
     series = loss_and_metric_series(history)
     pinned = loss_and_metric_series(a.history) if a is not None else None
