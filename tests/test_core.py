@@ -5,7 +5,7 @@ import numpy as np
 import pydot
 import pytest
 
-from mbcore.network.builder import build_model as build_graph
+from mbcore.network.builder import build_model as build_graph, initial_weights
 from mbcore.lessons import ALL_LESSONS, Experiment, get_lesson
 from mbcore.lessons.aux_output import TUTORIAL_SIZE
 from mbcore.network.merges import MERGE_NAMES, MergeError
@@ -85,6 +85,26 @@ def test_graph_summary_agrees_with_keras(lesson_id, changes):
         assert list(row.inbound) == inbound
     assert list(model.output_names) == architecture(s).outputs
     assert [t.name for t in model.inputs] == architecture(s).inputs
+
+
+@pytest.mark.parametrize("lesson_id,changes", VARIANTS)
+def test_initial_weights_are_those_keras_builds(lesson_id, changes):
+    """A worker reusing a traced model for a new seed takes initial_weights
+    instead of building: they must be exactly the weights build_model gives
+    (the oracle), or None where they cannot be told (an LSTM's bias)."""
+    s = settings(lesson_id, **changes)
+    exp = Experiment.of(s)
+    traced = build_graph(exp.graph, 1, exp.id)
+    weights = initial_weights(exp.graph, 7, traced)
+    if any(type(layer).__name__ == "LSTM" for layer in traced.layers):
+        assert weights is None
+        return
+    fresh = build_graph(exp.graph, 7, exp.id)
+    assert len(weights) == len(fresh.variables)
+    for made, built in zip(weights, fresh.variables):
+        np.testing.assert_array_equal(made, built.numpy(), err_msg=built.path)
+    assert any(not np.array_equal(made, old.numpy())      # the seed was honoured
+               for made, old in zip(weights, traced.variables))
 
 
 EQUAL_WIDTH_MODES = [m for m in MERGE_NAMES if m != "concatenate"]

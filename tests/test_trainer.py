@@ -386,3 +386,16 @@ def test_a_worker_job_hands_over_its_result_before_writing_the_model_file():
     assert len(early) == 1 and early[0].keras_pending and early[0].keras is None
     assert early[0].status == "done" and early[0].epoch == 2 and early[0].state
     assert isinstance(result.keras, bytes) and not result.keras_pending
+
+
+def test_the_first_point_is_reported_as_soon_as_the_first_epoch_ends():
+    """Calls are sized to last a fifth of a second, many quick epochs each; the
+    first epoch must not wait for such a chunk, so a page that just pressed
+    Train draws its first point one epoch in."""
+    firsts = []
+
+    def seen(p):
+        if p["rows"] and not firsts:
+            firsts.append(p["epoch"])
+    result = train_settings(small("multi_io", **MULTI), 40, on_progress=seen)
+    assert result.epoch == 40 and firsts == [1]

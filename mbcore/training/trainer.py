@@ -265,6 +265,8 @@ class Trainer(CompiledTraining):
                 count, budget = self._next_size(spent / max(used, 1), most)
             else:  # a traced call says nothing about speed: time a small one
                 count, budget = 1, min(4, self.n_batches)
+            if not self.epoch:   # the first point as soon as it exists, not a chunk later
+                count, budget = 1, min(budget, self.n_batches - int(self._batch_var.numpy()))
         return self._finish("done")
 
     def _wait_until(self, moment, should_stop, step=0.01) -> bool:

@@ -42,6 +42,7 @@ POLL_SECONDS = 0.1
 NEWS_SECONDS = 1.0
 QUEUED_SECONDS = 5.0
 STOP_SECONDS = 0.6      # Stop waits this long for the job's end, to show it in the same run
+FLUSH_SECONDS = 0.1     # a live view that saw the end lets its last line go out before the page run
 ASK_SECONDS = 0.05      # how often a waiting live view looks whether a click asked for the page
 REDRAWS = RedrawBudget(per_second_default())
 # A comparison not yet run holds a short empty chart: at full height it was a large
@@ -59,12 +60,30 @@ def _cancel(slot: str) -> None:
         watch.cancel()
 
 
+def _live_key(slot: str) -> str:
+    """The key of a slot's live view (its fragment), for reruns of it alone."""
+    return f"live:{slot}"
+
+
 def _stop(slot: str) -> None:
     """Callback of Stop: cancel, and wait a moment for the end (a stop lands within
-    a batch), so that the page run that follows already shows it."""
+    a batch); then rerun the live view only. It says "stopped" at once, and then
+    asks for the page run that shows the rest (_ended): a page run first had the
+    class wait for the whole page (the 42-layer diagram, the lesson's plots)
+    before the progress line moved."""
     _cancel(slot)
     for watch in _as_dict(_watches().get(slot)).values():
         watch.wait_for_end(STOP_SECONDS)
+    st.rerun(_live_key(slot))
+
+
+def _ended() -> None:
+    """In a live view that saw its training end: let what it drew go out, then
+    run the page (the final charts, the Downloads, what the lesson shows of a
+    result). A new run empties the session's outgoing queue, so without the
+    pause the line just drawn could be dropped unsent."""
+    time.sleep(FLUSH_SECONDS)
+    st.rerun()
 
 
 def _page_run_asked() -> bool:
@@ -195,7 +214,7 @@ def _train_panel(exp: Experiment, live, title: str):
             ab_compare.header(lesson_id, watch)
     a = ab_compare.pinned(lesson_id) if ab_compare.b_watch(lesson_id, watch) else None
     collected = []          # this result's charts, for the Downloads box (the fragment fills it)
-    st.fragment(run_every=POLL_SECONDS if running else None)(_live_one)(
+    st.fragment(run_every=POLL_SECONDS if running else None, key=_live_key(slot))(_live_one)(
         slot, running, live, a, collected, exp.lesson.kind, len(exp.graph.outputs))
     if watch is not None and watch.run is not None and watch.finished:
         downloads_panel(watch.run, collected, slot)
@@ -222,10 +241,10 @@ def _live_one(slot: str, was_running: bool, live, a=None, collected: list | None
             _curves(slot, {}, kind, empty=figures.BEFORE_TRAIN, outputs=outputs)
         return
     watch = watch.update()
-    if was_running and watch.finished:
-        st.rerun()
     with status:
         _progress(watch)
+    if was_running and watch.finished:
+        _ended()
     snapshot = watch.snapshot()
     if collected is None:
         collected = []
@@ -339,7 +358,7 @@ def compare_panel(name: str, label: str, variants: dict, metric: str = "loss"):
             st.info(f"The {label.lower()} below was started with other settings than the "
                     "controls show now. Press the button again to run the new ones.")
     kind = get_lesson(slot.split("/")[0]).kind
-    st.fragment(run_every=POLL_SECONDS if running else None)(_live_many)(
+    st.fragment(run_every=POLL_SECONDS if running else None, key=_live_key(slot))(_live_many)(
         slot, running, metric, {k: e.graph.params for k, e in good.items()}, kind, label)
     if watches and all(w.finished for w in watches.values()):
         return {k: w.run for k, w in watches.items() if w.run is not None}
@@ -354,14 +373,14 @@ def _live_many(slot: str, was_running: bool, metric: str, params: dict, kind: st
     status = st.container()
     watches = _as_dict(_watches().get(slot))
     watches = {k: w.update() for k, w in watches.items()}
-    if was_running and all(w.finished for w in watches.values()):
-        st.rerun()
     done = sum(w.epoch for w in watches.values())
     total = sum(w.epochs for w in watches.values())
     if watches:
         status.progress(min(1.0, done / max(total, 1)), text=f"{done}/{total} epochs over "
                         f"{len(watches)} runs · " + ", ".join(f"{k}: {w.status}"
                                                             for k, w in watches.items()))
+    if was_running and all(w.finished for w in watches.values()):
+        _ended()
     series, rows = {}, []
     for key, w in watches.items():
         hist = w.history
