@@ -82,6 +82,23 @@ def test_warm_ups_are_never_results_and_never_crowd_the_queue(runner):
         until(lambda job_id=job_id: runner.status(job_id) in FINISHED)
 
 
+def test_a_net_that_runs_alone_is_warmed_on_one_worker_once():
+    """Its Train needs the whole pool: a second worker tracing it (a new seed
+    while the page is read) would only make the Train wait for that trace."""
+    r = JobRunner(workers=2)
+    try:
+        alone = TrainJob(job(left_width=14).settings, runs_alone=True)
+        until(lambda: len(r._workers) == 2)
+        assert r.warm_up(alone) and r.warming() == 1
+        until(lambda: r.warming() == 0)
+        assert not r.warm_up(TrainJob(alone.settings.replace(seed=9), runs_alone=True))
+        result = r.wait(r.start(TrainJob(alone.settings.replace(seed=9), runs_alone=True)),
+                        timeout=120)
+        assert result.status == Status.DONE and result.reused_trace
+    finally:
+        r.shutdown()
+
+
 def test_warm_ups_take_at_most_half_of_a_workers_life():
     """A worker is replaced after `jobs_per_worker` jobs, warm-ups included: slider
     moves must not use up the pool (each successor loads TensorFlow again)."""

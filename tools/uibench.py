@@ -36,6 +36,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -353,7 +354,10 @@ def bench_lesson(tab, browser, url: str, lesson_id: str, repeats: int) -> dict:
             "param": med([s["count"] for s in sliders if s["count"] is not None]),
             "diagram": med([s["diagram"] for s in sliders if s["diagram"] is not None]),
             "slider": label, "finished": all(r["finished"] for r in runs),
-            "load": round(os.getloadavg()[0], 1)}      # the load drifts over a long run
+            "load": round(os.getloadavg()[0], 1),      # the load drifts over a long run
+            # each try's figures behind the medians of the targets, for --json
+            "tries": {"first": [r["first"] for r in runs], "first fresh": fresh,
+                      "stop": [s["stop"] for s in stops]}}
 
 
 def main(argv=None) -> int:
@@ -362,6 +366,9 @@ def main(argv=None) -> int:
     parser.add_argument("--lessons", default=",".join(ALL_LESSONS),
                         help="comma-separated lesson ids (default: all)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--server-log", metavar="FILE",
+                        help="keep the server's log there (its workers say when each "
+                             "training and warm-up started, and how near retiring they were)")
     args = parser.parse_args(argv)
     lessons = [x for x in args.lessons.split(",") if x]
     unknown = [x for x in lessons if x not in ALL_LESSONS]
@@ -397,12 +404,14 @@ def main(argv=None) -> int:
                 browser.close()
         finally:
             stop_server(proc)
+            if args.server_log:
+                shutil.copyfile(Path(home) / "server.log", args.server_log)
     report = {"load": os.getloadavg()[0], "server_healthy_s": round(started, 1),
               "repeats": args.repeats, "lessons": rows}
     if args.json:
         print(json.dumps(report, indent=2))
     else:
-        keys = list(next((r for r in rows if "error" not in r), rows[0]))
+        keys = [k for k in next((r for r in rows if "error" not in r), rows[0]) if k != "tries"]
         print(f"load {report['load']:.1f}, medians of {args.repeats}; seconds unless named")
         print(" | ".join(keys))
         for r in rows:

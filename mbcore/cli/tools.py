@@ -77,12 +77,16 @@ command("membench", "server and worker memory over many trainings (tools/membenc
 
 def _uibench(args):
     argv = [f"--repeats={args.repeats}"] + ([f"--lessons={args.lessons}"] if args.lessons else [])
+    argv += [f"--server-log={args.server_log}"] if args.server_log else []
     return call_tool("uibench.py", [*argv, *(["--json"] if args.json else [])])
 
 
 def _uibench_options(p):
     tool_options(repeats=2)(p)
     p.add_argument("--lessons", default="", help="comma-separated lesson ids (default: all)")
+    p.add_argument("--server-log", default="", metavar="FILE",
+                   help="keep the server's log there (when each training and warm-up "
+                        "started, in which worker)")
 
 
 command("uibench", "how live the app is in Chromium: Train -> first point, updates/s, "

@@ -146,7 +146,7 @@ class JobRunner:
 
         Every idle worker that has not traced it lately, so the Train finds one
         whichever is free (_start_queued prefers a worker with the network
-        traced), one only for a net that runs alone. At most half of a worker's
+        traced); for a net that runs alone, one worker, and none if one has it. At most half of a worker's
         jobs are warm-ups: they count towards the jobs after which a worker is
         replaced (their traces leak like any), and slider moves must not use up
         the pool. Only while nothing waits in the queue and nothing that must run
@@ -160,6 +160,11 @@ class JobRunner:
             if self._closed or self._queue or any(j.alone for j in running) \
                     or (job.runs_alone and running):
                 return False     # a memory-heavy net runs beside nothing, not even a warm-up
+            if job.runs_alone and any(key in w.traced for w in self._workers.values()
+                                      if not w.retiring):
+                # its Train needs the whole pool: it would wait for a second trace
+                # (over a second for aux_output's LSTM, not cut short by a cancel)
+                return False
             for w in self._workers.values():
                 if w.job is not None or w.retiring or key in w.traced \
                         or w.warm_ups >= max(1, self._per_worker // 2) \

@@ -22,6 +22,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 import traceback
 from collections import deque
 from dataclasses import dataclass
@@ -242,7 +243,7 @@ def serve() -> None:
     except Exception:  # reported by the first job that needs it
         job_fn = None
     state: dict = {}
-    for _ in range(init["jobs"]):
+    for served in range(1, init["jobs"] + 1):
         message = inbox.jobs.get()
         if message is None:
             break
@@ -262,9 +263,12 @@ def serve() -> None:
         state[LATE_FILES] = finish_early
         try:
             emit(Event(EventType.STARTED, pid=os.getpid()))
-            # one line per training in the server's log (what `loadtest` counts)
-            print(f"mbcore worker {os.getpid()}: training {job_id}", file=sys.stderr,
-                  flush=True)
+            # one line per training in the server's log (what `loadtest` counts; a
+            # warm-up says so, as it trains nobody's network), with how many jobs
+            # this worker has had of those it retires after, and the time
+            what = "warming up" if getattr(spec, "warm_up", False) else "training"
+            print(f"mbcore worker {os.getpid()}: {what} {job_id} (job {served} of "
+                  f"{init['jobs']}, {time.strftime('%H:%M:%S')})", file=sys.stderr, flush=True)
             job_fn = job_fn or _load(init["job_fn"])
             result = job_fn(spec, emit, stop, state)
             final = Event(EventType.FINISHED, status=result.status, message=result.message)
