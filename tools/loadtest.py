@@ -223,15 +223,20 @@ def query(seed: int, epochs: int = SMALL["epochs"]) -> str:
 async def drive(bases: list[str], sessions: int, distinct: int, timeout: float,
                 epochs: int = SMALL["epochs"]) -> dict:
     """Open every session, press Train in all at once, wait for every result.
-    Session i goes to replica i mod R (sticky) and asks for seed (i div R) mod D,
-    so that every replica sees every setting."""
+    Session i goes to replica r = i mod R (sticky) and asks for seed
+    (i div R + r * (D div R)) mod D: every replica sees every setting when there
+    are sessions enough (K >= R * D), and all D settings are asked for whenever
+    K >= D (with seed (i div R) mod D, 20 sessions on 2 replicas asked for 10
+    settings only, whatever D was)."""
     from stclient import Session
     opened, waits, errors = asyncio.Event(), {}, {}
     ready = [0]
     pressed = {}
 
     async def student(i: int):
-        s = Session(bases[i % len(bases)], PAGE, query((i // len(bases)) % distinct, epochs))
+        replicas = len(bases)
+        seed = (i // replicas + (i % replicas) * (distinct // replicas)) % distinct
+        s = Session(bases[i % replicas], PAGE, query(seed, epochs))
         try:
             try:
                 await s.open(timeout)
