@@ -6,6 +6,7 @@ once, a worker killed mid-training, Redis not there at all.
 import os
 import signal
 import threading
+import time
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -19,7 +20,7 @@ from mbcore.engine.celery_app import CLASS_QUEUE, PRESENTER_QUEUE
 from mbcore.engine.celery_engine import CeleryEngine, ClusterUnavailable
 from mbcore.engine.engine import Engine, make_engine, shared_engine, start_job
 from mbcore.engine.queueing import Waiting, fair_order
-from mbcore.engine.protocol import FINISHED, EventType, Status, TrainJob
+from mbcore.engine.protocol import FINISHED, Event, EventType, Status, TrainJob
 from mbcore.engine.redis_state import LOST
 from mbcore.engine.runner import JobRunner
 from mbcore.lessons import get_lesson
@@ -197,6 +198,34 @@ def test_two_replicas_asking_at_once_start_one_training(cluster):
     rows = [[r for e in rep.events(ids[0]) for r in e.rows] for rep in replicas]
     assert rows[0] == rows[1] and len(rows[0]) == 2
     assert replicas[0].stats["trainings_run"] == before + 1
+
+
+def test_a_celery_training_hears_when_jobs_wait(cluster):
+    """The running training's watchdog keeps protocol.CROWDED up to date from the
+    queues in Redis, so that the training stops pacing its reports while others
+    wait (the local pool's counterpart is in test_warm_up.py)."""
+    from mbcore.engine import celery_app
+    from mbcore.engine.protocol import CROWDED
+    from mbcore.engine.redis_state import JobState
+    from mbcore.engine.worker import StopSignal
+    url, _ = cluster
+    state, crowded = JobState(url), celery_app._worker_state[CROWDED]
+    crowded.clear()
+    dog = celery_app._Watchdog(state, "running-job", StopSignal(), 20)
+    dog.start()
+    try:
+        waiting, _ = state.create("waiting-job", "crowd-test", {"status": str(Status.QUEUED),
+                                  "queue": CLASS_QUEUE, "owner": "test"}, CLASS_QUEUE, False)
+        assert crowded.wait(5), "a job waits: the training should stop pacing"
+        assert state.claim(waiting, CLASS_QUEUE)          # a worker took it: none waits
+        deadline = time.monotonic() + 5
+        while crowded.is_set() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not crowded.is_set(), "nothing waits any more: pacing should come back"
+        state.finish(waiting, Event(EventType.FINISHED, status=Status.CANCELLED))
+    finally:
+        dog.done.set()
+        dog.join(5)
 
 
 def test_a_worker_killed_mid_training_loses_that_job_only(cluster):

@@ -399,3 +399,13 @@ def test_the_first_point_is_reported_as_soon_as_the_first_epoch_ends():
             firsts.append(p["epoch"])
     result = train_settings(small("multi_io", **MULTI), 40, on_progress=seen)
     assert result.epoch == 40 and firsts == [1]
+
+
+def test_a_training_others_wait_for_skips_its_pacing():
+    """Pacing spaces a watched training's first reports for its one watcher; while
+    others wait for the worker (`hurry`), it holds the worker idle, so it ends."""
+    import time as clock
+    start = clock.perf_counter()
+    done = train_settings(small("multi_io", **MULTI), 10, pace=30.0, hurry=lambda: True)
+    assert done.status == "done" and done.epoch == 10
+    assert clock.perf_counter() - start < 20, "ten reports paced 30 s apart would take minutes"

@@ -123,3 +123,22 @@ def test_opening_a_lesson_page_warms_the_idle_workers(monkeypatch):
     monkeypatch.setenv("MBCORE_WARM_UP", "0")
     AppTest.from_file(str(ROOT / "pages" / "mlp_shapes.py"), default_timeout=60).run()
     assert runner.stats["warm_ups"] == 1, "MBCORE_WARM_UP=0 turns them off"
+
+
+def test_a_training_stops_pacing_while_another_waits_for_its_worker(monkeypatch):
+    """protocol.CROWDED: the runner tells its workers when trainings queue. A
+    training whose ten first reports are paced 5 s apart (nearly a minute) ends
+    soon after a second one queues behind it, and the second then runs."""
+    monkeypatch.setenv("MBCORE_PACE_SECONDS", "5")      # the workers read it per job
+    r = JobRunner(workers=1)
+    try:
+        first = r.start(job(seed=11, epochs=10))
+        until(lambda: r.status(first) == Status.RUNNING)
+        time.sleep(1.0)                                   # its pacing has begun
+        queued = time.monotonic()
+        second = r.start(job(seed=12, epochs=1))         # one report: nothing to pace
+        assert r.wait(first, timeout=120).status == Status.DONE
+        assert time.monotonic() - queued < 20, "the first kept pacing with the second queued"
+        assert r.wait(second, timeout=120).status == Status.DONE
+    finally:
+        r.shutdown()

@@ -20,7 +20,7 @@ import threading
 from celery import Celery
 from celery.signals import worker_process_init
 
-from mbcore.engine.protocol import Event, EventType, Status, TrainJob
+from mbcore.engine.protocol import CROWDED, Event, EventType, Status, TrainJob
 from mbcore.engine.redis_state import JobState
 from mbcore.engine.worker import StopSignal
 from mbcore.lessons import get_lesson
@@ -49,7 +49,9 @@ app.conf.update(
     worker_hijack_root_logger=False,
 )
 
-_worker_state: dict = {}     # per pool process: the trainer cache, across tasks
+# per pool process: the trainer cache across tasks, and whether jobs wait (the
+# watchdog of the running training keeps that up to date)
+_worker_state: dict = {CROWDED: threading.Event()}
 
 
 @worker_process_init.connect
@@ -70,7 +72,8 @@ def settings_of(info: dict):
 
 class _Watchdog(threading.Thread):
     """While a training runs: keeps its heartbeat, sets `stop` when Stop is pressed
-    or when everyone who watched it has stopped polling (closed tabs)."""
+    or when everyone who watched it has stopped polling (closed tabs), and says
+    whether other jobs wait (protocol.CROWDED: the training stops pacing)."""
 
     def __init__(self, state: JobState, job_id: str, stop: StopSignal, abandon_after: float):
         super().__init__(daemon=True, name="mbcore-celery-watchdog")
@@ -79,7 +82,15 @@ class _Watchdog(threading.Thread):
 
     def run(self):
         r, k = self.state.r, self.state.k
-        while not self.done.wait(POLL_SECONDS):
+        crowded = _worker_state[CROWDED]
+        while True:
+            try:
+                waiting = self.state.waiting([PRESENTER_QUEUE, CLASS_QUEUE])
+                (crowded.set if waiting else crowded.clear)()
+            except Exception:     # Redis away for a moment: pace as before
+                pass
+            if self.done.wait(POLL_SECONDS):
+                return
             try:
                 self.state.beat(self.job_id)
                 if r.exists(k("stop", self.job_id)):

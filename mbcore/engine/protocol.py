@@ -30,6 +30,10 @@ MAX_RESULT_BYTES = 256 * 2**20     # a result larger than this is refused when r
 # Result. So Stop and the end of a training reach the page without waiting
 # for the model file.
 LATE_FILES = "finish_early"
+# `worker_state[CROWDED]`, where an engine offers it, is a threading.Event set
+# while trainings wait for a worker: a training then skips the pacing of its
+# first reports (Trainer.fit's `hurry`), which holds its worker idle.
+CROWDED = "crowded"
 # How many traced networks a worker keeps (training.job.TrainerCache), and so how
 # many the server remembers per worker for warm-ups (engine.worker.Worker.traced)
 TRACED_PER_WORKER = 3

@@ -134,6 +134,13 @@ class JobState:
                            for i, (o, p) in zip(ids, fields)),
                           {a.decode(): int(b) for a, b in running.items()})
 
+    def waiting(self, queues: list[str]) -> int:
+        """How many jobs wait in these queues (for protocol.CROWDED)."""
+        pipe = self.r.pipeline(transaction=False)
+        for queue in queues:
+            pipe.zcard(f"{PREFIX}queued:{queue}")
+        return sum(pipe.execute())
+
     def claim_next(self, queues: list[str]) -> str | None:
         """Take the first job in fair order, from the first queue that has one;
         None when nothing waits. Workers racing for the same job: one claims it,

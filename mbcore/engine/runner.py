@@ -290,6 +290,8 @@ class JobRunner:
             for w in self._workers.values():
                 if self._warms(w) and not self._jobs[w.job].cancelling:
                     self.cancel(w.job)
+        for w in self._workers.values():     # and trainings stop pacing their reports
+            w.crowd(bool(self._queue))
 
     def _start_queued(self):
         free = [w for w in self._workers.values() if w.job is None and not w.retiring]

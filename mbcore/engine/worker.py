@@ -28,8 +28,8 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
-from mbcore.engine.protocol import (LATE_FILES, TRACED_PER_WORKER, Event, EventType, Result,
-                                    Status)
+from mbcore.engine.protocol import (CROWDED, LATE_FILES, TRACED_PER_WORKER, Event, EventType,
+                                    Result, Status)
 
 _HEADER = struct.Struct("<Q")
 ROOT = str(Path(__file__).resolve().parents[2])
@@ -86,6 +86,7 @@ class Worker:
         # trainer cache (training.job.TrainerCache) holds, as far as the server knows
         self.traced: deque = deque(maxlen=TRACED_PER_WORKER)
         self.warm_ups = 0                   # of the jobs handed to it (JobRunner.warm_up)
+        self.crowded = False                # what it was last told (crowd)
         self._lock = threading.Lock()
         env = {**WORKER_ENV, **os.environ}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")]))
@@ -111,6 +112,13 @@ class Worker:
 
     def cancel(self, number: int) -> None:
         self._send(("cancel", number))
+
+    def crowd(self, crowded: bool) -> None:
+        """Tell it whether trainings wait for a worker (protocol.CROWDED), once
+        per change."""
+        if crowded != self.crowded:
+            self.crowded = crowded
+            self._send(("crowded", crowded))
 
     def quit(self) -> None:
         self._send(None)
@@ -173,12 +181,14 @@ class StopSignal:
 
 class _Inbox(threading.Thread):
     """Reads the server's messages while a job runs: jobs wait in `jobs`, a
-    cancel stops the running job at once. A closed stdin (the server has
-    gone) stops the job and ends the worker."""
+    cancel stops the running job at once, `crowded` says whether trainings wait
+    for a worker (protocol.CROWDED). A closed stdin (the server has gone) stops
+    the job and ends the worker."""
 
     def __init__(self, stream):
         super().__init__(daemon=True, name="mbcore-worker-inbox")
         self.stream, self.jobs = stream, queue.Queue()
+        self.crowded = threading.Event()
         self._lock = threading.Lock()
         self._cancelled = -1
         self._current: tuple[int, StopSignal] | None = None
@@ -213,6 +223,8 @@ class _Inbox(threading.Thread):
                 return
             if message[0] == "cancel":
                 self._stop(message[1])
+            elif message[0] == "crowded":
+                (self.crowded.set if message[1] else self.crowded.clear)()
             else:
                 self.jobs.put(message[1:])
 
@@ -242,7 +254,7 @@ def serve() -> None:
         job_fn = _load(init["job_fn"])
     except Exception:  # reported by the first job that needs it
         job_fn = None
-    state: dict = {}
+    state: dict = {CROWDED: inbox.crowded}
     for served in range(1, init["jobs"] + 1):
         message = inbox.jobs.get()
         if message is None:

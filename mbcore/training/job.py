@@ -19,8 +19,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 
-from mbcore.engine.protocol import (LATE_FILES, TRACED_PER_WORKER, Event, EventType,  # noqa: E402
-                                    Result, Status, TrainJob)
+from mbcore.engine.protocol import (CROWDED, LATE_FILES, TRACED_PER_WORKER, Event,  # noqa: E402
+                                    EventType, Result, Status, TrainJob)
 from mbcore.lessons import Experiment  # noqa: E402
 from mbcore.network.builder import build_model, initial_weights  # noqa: E402
 from mbcore.training.insights import Live  # noqa: E402
@@ -182,14 +182,14 @@ def _final_metrics(trainer, kind: str) -> dict:
 
 def train_experiment(exp: Experiment, epochs: int | None = None, *, on_progress=None,
                      should_stop=None, resume: bytes | None = None, cache=None,
-                     on_trainer=None, pace: float = 0.0) -> Result:
+                     on_trainer=None, pace: float = 0.0, hurry=None) -> Result:
     """Train an experiment's model and return the result as plain data.
 
     `resume` is the `state` of an earlier (stopped) result with the same
     settings; training then continues from its epoch.  `on_trainer` receives
     the trainer before training starts (a worker uses it to wire stop
     requests to `Trainer.request_stop`); `pace` spaces the first reports for a
-    watching page (Trainer.fit).
+    watching page, unless `hurry()` says others wait (Trainer.fit).
     """
     t0 = time.perf_counter()
     cache = cache or TrainerCache(0)
@@ -201,7 +201,8 @@ def train_experiment(exp: Experiment, epochs: int | None = None, *, on_progress=
     setup = time.perf_counter() - t0
     if on_trainer is not None:
         on_trainer(trainer)
-    status = trainer.fit(target, on_progress=on_progress, should_stop=should_stop, pace=pace)
+    status = trainer.fit(target, on_progress=on_progress, should_stop=should_stop, pace=pace,
+                         hurry=hurry)
     return Result(
         status=Status(status), message=trainer.message, lesson=exp.id, kind=exp.lesson.kind,
         epoch=trainer.epoch, epochs=target, seconds=trainer.train_seconds,
@@ -220,12 +221,13 @@ def run_train_job(job: TrainJob, emit, stop, worker_state: dict) -> Result:
     the page as soon as training ends, and the .keras file (seconds to write
     for a deep net) follows it; elsewhere (Celery) the result waits for it.
     The first reports are paced (PACE_SECONDS, or $MBCORE_PACE_SECONDS) for the
-    page that watches.
+    page that watches, while no training waits for a worker (worker_state[CROWDED]).
     """
     if "cache" not in worker_state:
         configure_tf()
         worker_state["cache"] = TrainerCache()
     exp = Experiment.of(job.settings)
+    crowded = worker_state.get(CROWDED)
     live = Live(exp)       # gradients, weights, live predictions for the pages
     trimmed = [None]
 
@@ -243,7 +245,8 @@ def run_train_job(job: TrainJob, emit, stop, worker_state: dict) -> Result:
                               on_trainer=lambda tr: (live.attach(tr),
                                                      stop.on_set(tr.request_stop)),
                               pace=0.0 if job.warm_up else
-                              float(os.environ.get(PACE_ENV, PACE_SECONDS)))
+                              float(os.environ.get(PACE_ENV, PACE_SECONDS)),
+                              hurry=crowded.is_set if crowded is not None else None)
     if job.warm_up:           # only the trace was wanted: send back no arrays, no file
         return dataclasses.replace(result, history={}, final={}, predictions={}, state=None)
     result.insights = live.finish()

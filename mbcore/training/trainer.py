@@ -218,7 +218,7 @@ class Trainer(CompiledTraining):
         """Ask a running fit to stop after the current epoch (thread-safe)."""
         self._stop.assign(True)
 
-    def fit(self, total_epochs, on_progress=None, should_stop=None, pace=0.0):
+    def fit(self, total_epochs, on_progress=None, should_stop=None, pace=0.0, hurry=None):
         """Train until `total_epochs` epochs are done; returns a status word.
 
         Status: "done", "stopped" (stop request; resumable) or "diverged"
@@ -229,7 +229,9 @@ class Trainer(CompiledTraining):
         tenth of a second, and a page that redraws a few times a second would
         show the finished curve only; paced, a watcher sees it grow, epoch by
         real epoch. The wait is outside the training loop (train_seconds
-        leaves it out), and a stop request ends it at once.
+        leaves it out), and a stop request ends it at once, as does `hurry()`
+        turning true (others wait for this worker: a class's queue must not wait
+        for a show meant for one watcher).
         """
         self._stop.assign(False)
         self.message = ""
@@ -248,7 +250,8 @@ class Trainer(CompiledTraining):
             self.train_seconds += spent
             if pace and done and reports < MIN_REPORTS and status == OK:
                 reports += 1       # a stop ends the wait; the loop's test then ends the fit
-                self._wait_until(last_report + pace, should_stop)
+                self._wait_until(last_report + pace, lambda: bool(
+                    (should_stop is not None and should_stop()) or (hurry and hurry())))
                 last_report = time.perf_counter()
             t1 = time.perf_counter()
             new = self._record(rows[:done])

@@ -42,7 +42,6 @@ POLL_SECONDS = 0.1
 NEWS_SECONDS = 1.0
 QUEUED_SECONDS = 5.0
 STOP_SECONDS = 0.6      # Stop waits this long for the job's end, to show it in the same run
-FLUSH_SECONDS = 0.1     # a live view that saw the end lets its last line go out before the page run
 ASK_SECONDS = 0.05      # how often a waiting live view looks whether a click asked for the page
 REDRAWS = RedrawBudget(per_second_default())
 # A comparison not yet run holds a short empty chart: at full height it was a large
@@ -78,11 +77,13 @@ def _stop(slot: str) -> None:
 
 
 def _ended() -> None:
-    """In a live view that saw its training end: let what it drew go out, then
-    run the page (the final charts, the Downloads, what the lesson shows of a
-    result). A new run empties the session's outgoing queue, so without the
-    pause the line just drawn could be dropped unsent."""
-    time.sleep(FLUSH_SECONDS)
+    """In a live view that saw its training end (and drew it): run the page, for
+    the final charts, the Downloads and what the lesson shows of a result.
+
+    At once: the new run may drop the line just drawn unsent, and the page run
+    draws it again. A pause to let it go out first (0.1 s) left one session in
+    four load-test runs (50 sessions, 4 workers) on "done" with no page run
+    after it and no timer left, waiting for ever; without it, none did."""
     st.rerun()
 
 
