@@ -146,10 +146,10 @@ class JobRunner:
 
         Every idle worker that has not traced it lately, so the Train finds one
         whichever is free (_start_queued prefers a worker with the network
-        traced); for a net that runs alone, one worker, and none if one has it. At most half of a worker's
-        jobs are warm-ups: they count towards the jobs after which a worker is
-        replaced (their traces leak like any), and slider moves must not use up
-        the pool. Only while nothing waits in the queue and nothing that must run
+        traced); for a net that runs alone, one worker, and none if one has it.
+        At most half of a worker's jobs are warm-ups: they count towards the jobs
+        after which a worker is replaced (their traces leak like any), and slider
+        moves must not use up the pool. Only while nothing waits in the queue and nothing that must run
         alone runs; a training that has to wait cancels the warm-ups (after their
         trace). Warm-ups are never shared, stored or counted as trainings."""
         if not isinstance(job, TrainJob):

@@ -61,7 +61,7 @@ def initial_weights(graph: Graph, seed: int, model) -> list | None:
     weight comes from its initializer; a state the constructor makes (a
     dropout's seed) is read from the new layer, in order. A weight made in
     another way (an LSTM's forget-gate bias) gives None: the caller builds.
-    tests/test_builder.py checks every lesson against build_model itself.
+    tests/test_core.py checks every lesson against build_model itself.
     """
     import keras
 

@@ -235,6 +235,9 @@ class Trainer(CompiledTraining):
         """
         self._stop.assign(False)
         self.message = ""
+        def pace_ends():         # a stop, or others waiting for this worker
+            return bool((should_stop is not None and should_stop()) or (hurry and hurry()))
+
         count, budget, calls = 1, 1, 0      # the first call traces: one batch only
         reports, last_report = 0, 0.0
         while self.epoch < total_epochs:
@@ -250,8 +253,7 @@ class Trainer(CompiledTraining):
             self.train_seconds += spent
             if pace and done and reports < MIN_REPORTS and status == OK:
                 reports += 1       # a stop ends the wait; the loop's test then ends the fit
-                self._wait_until(last_report + pace, lambda: bool(
-                    (should_stop is not None and should_stop()) or (hurry and hurry())))
+                self._wait_until(last_report + pace, pace_ends)
                 last_report = time.perf_counter()
             t1 = time.perf_counter()
             new = self._record(rows[:done])
